@@ -1,0 +1,102 @@
+/**
+ * Chooses the fastest TensorFlow.js backend that works on this machine, once per process.
+ *
+ * Candidates are tried in order; the first that starts is used, and the reasons the faster ones
+ * were skipped are kept. `COURSE_BACKEND=<name>` forces one (and fails if it cannot start).
+ *
+ * @example
+ * ```ts
+ * const backend = await initBackend();
+ * console.log(backend.summary); // "wasm (WebAssembly with SIMD, 1 thread)"
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setupWasm } from "./backends/wasm.ts";
+
+/** The names of the backends the course can run on, fastest first. */
+export const BACKEND_NAMES = ["wasm", "cpu"] as const;
+
+/** One of {@linkcode BACKEND_NAMES}. */
+export type BackendName = typeof BACKEND_NAMES[number];
+
+/** The backend in use and how it was chosen. */
+export interface BackendInfo {
+  /** The course's name for the backend. */
+  name: BackendName;
+  /** What it is, e.g. "WebAssembly with SIMD, 1 thread". */
+  details: string;
+  /** The faster candidates that could not start, with the reason. */
+  skipped: { name: BackendName; reason: string }[];
+  /** One line for people: name, details and skipped candidates. */
+  summary: string;
+}
+
+type Setup = () => Promise<string>;
+
+const SETUPS: Record<BackendName, Setup> = {
+  wasm: setupWasm,
+  cpu: async () => {
+    if (!(await tf.setBackend("cpu"))) throw new Error("tf.setBackend('cpu') returned false");
+    // The cpu backend greets its first use in Node (and Deno) with advice to install tfjs-node,
+    // which cannot install here; its `firstUse` flag silences that.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+    return "pure JavaScript, slow";
+  },
+};
+
+let chosen: Promise<BackendInfo> | undefined;
+
+/**
+ * Start the best backend (or the one named by `COURSE_BACKEND`) and return what runs.
+ * Later calls return the same answer without starting anything again.
+ */
+export function initBackend(): Promise<BackendInfo> {
+  chosen ??= choose(forcedBackend());
+  return chosen;
+}
+
+function forcedBackend(): BackendName | undefined {
+  let value: string | undefined;
+  try {
+    value = Deno.env.get("COURSE_BACKEND") || undefined;
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined) return undefined;
+  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
+    throw new Error(`COURSE_BACKEND must be one of ${BACKEND_NAMES.join(", ")}, not "${value}"`);
+  }
+  return value as BackendName;
+}
+
+async function choose(forced: BackendName | undefined): Promise<BackendInfo> {
+  const candidates: readonly BackendName[] = forced ? [forced] : BACKEND_NAMES;
+  const skipped: BackendInfo["skipped"] = [];
+  for (const name of candidates) {
+    try {
+      const details = await SETUPS[name]();
+      await tf.ready();
+      const info = { name, details, skipped, summary: summarise(name, details, skipped) };
+      if (name === "cpu" && !forced) {
+        console.warn(
+          `warning: falling back to the slow pure-JavaScript cpu backend (${
+            skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")
+          })`,
+        );
+      }
+      return info;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (forced) throw new Error(`COURSE_BACKEND=${forced} could not start: ${reason}`);
+      skipped.push({ name, reason });
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${JSON.stringify(skipped)}`);
+}
+
+function summarise(name: string, details: string, skipped: BackendInfo["skipped"]): string {
+  const notes = skipped.map((s) => `${s.name} skipped: ${s.reason}`);
+  return `${name} (${details})${notes.length ? ` [${notes.join("; ")}]` : ""}`;
+}

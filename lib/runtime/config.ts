@@ -1,0 +1,87 @@
+/**
+ * The course's run-time settings, read in one place: the mode (quick or full), the folders for
+ * external data and generated output, and the base random seed.
+ *
+ * Every setting comes from an environment variable with a documented default, so notebooks never
+ * hard-code a size, a path or a seed:
+ *
+ * | variable          | default                | meaning                                        |
+ * |-------------------|------------------------|------------------------------------------------|
+ * | `COURSE_MODE`     | `quick`                | `quick` (small, minutes) or `full` (the paper) |
+ * | `COURSE_DATA_DIR` | `<repo>/data/external` | large external files (VGG19, paintings)         |
+ * | `COURSE_OUT_DIR`  | `<repo>/out`           | executed notebooks, HTML pages, figure PNGs     |
+ * | `COURSE_SEED`     | `1`                    | base seed for every random stream               |
+ *
+ * @module
+ */
+
+/** The two sizes every experiment comes in. */
+export type Mode = "quick" | "full";
+
+/** Absolute path of the repository root (the folder holding `deno.json`). */
+export const REPO_ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname)
+  .replace(/\/$/, "");
+
+/** Absolute path of the committed small data (`data/`). */
+export const COMMITTED_DATA_DIR: string = `${REPO_ROOT}/data`;
+
+function env(name: string): string | undefined {
+  try {
+    const value = Deno.env.get(name);
+    return value === undefined || value === "" ? undefined : value;
+  } catch {
+    return undefined; // no --allow-env: use the defaults
+  }
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+/**
+ * The current mode, from `COURSE_MODE` (default `quick`).
+ *
+ * @example
+ * ```ts
+ * const epochs = mode() === "full" ? 30 : 3;
+ * ```
+ */
+export function mode(): Mode {
+  const value = (env("COURSE_MODE") ?? "quick").toLowerCase();
+  if (value !== "quick" && value !== "full") {
+    throw new Error(`COURSE_MODE must be "quick" or "full", not "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * Pick a value by mode: the quick one in quick mode, the full one in full mode.
+ *
+ * @example
+ * ```ts
+ * const trainSize = byMode({ quick: 5_000, full: 60_000 });
+ * ```
+ */
+export function byMode<T>(values: { quick: T; full: T }): T {
+  return values[mode()];
+}
+
+/** Folder of the large external files, from `COURSE_DATA_DIR` (default `<repo>/data/external`). */
+export function externalDataDir(): string {
+  const value = env("COURSE_DATA_DIR");
+  return value === undefined ? `${COMMITTED_DATA_DIR}/external` : absolute(value);
+}
+
+/** Folder for everything generated, from `COURSE_OUT_DIR` (default `<repo>/out`). */
+export function outDir(): string {
+  const value = env("COURSE_OUT_DIR");
+  return value === undefined ? `${REPO_ROOT}/out` : absolute(value);
+}
+
+/** Base seed of all random streams, from `COURSE_SEED` (default 1). */
+export function baseSeed(): number {
+  const value = env("COURSE_SEED") ?? "1";
+  const seed = Number(value);
+  if (!Number.isInteger(seed)) throw new Error(`COURSE_SEED must be an integer, not "${value}"`);
+  return seed;
+}
