@@ -1,0 +1,98 @@
+/**
+ * Output layers and their error functions (chapter 2), with the minibatch laid out as in the
+ * book: **one example per column**, so `y` and `d` have shape [outputs, N].
+ *
+ * Every error is averaged over the N examples of the minibatch (the book sums over the training
+ * set; the mean only rescales the learning rate and keeps it independent of the batch size).
+ * For each matched pair (output activation, error) the gradient with respect to the output
+ * layer's total input is ∂E/∂u = (y − d) / N — see {@linkcode outputDelta}.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { identity, logistic } from "./activations.ts";
+
+/** Logarithms are taken of max(y, TINY), so that y = 0 gives a large finite error, not −∞. */
+const TINY = 1e-12;
+
+/** Squared error E = (1/N) Σₙ ½‖dₙ − yₙ‖² (regression). */
+export function squaredError(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(d, y)))), batchSize(y)));
+}
+
+/** Binary cross-entropy E = −(1/N) Σₙ [dₙ log yₙ + (1 − dₙ) log(1 − yₙ)] (two classes). */
+export function binaryCrossEntropy(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const positive = tf.mul(d, tf.log(tf.maximum(y, TINY)));
+    const negative = tf.mul(tf.sub(1, d), tf.log(tf.maximum(tf.sub(1, y), TINY)));
+    return tf.div(tf.neg(tf.sum(tf.add(positive, negative))), batchSize(y));
+  });
+}
+
+/** Cross-entropy E = −(1/N) Σₙ Σₖ dₙₖ log yₙₖ, with one-hot targets d (several classes). */
+export function crossEntropy(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  return tf.tidy(() =>
+    tf.div(tf.neg(tf.sum(tf.mul(d, tf.log(tf.maximum(y, TINY))))), batchSize(y))
+  );
+}
+
+/**
+ * Softmax over the classes (axis 0, one example per column): yₖ = exp(uₖ) / Σⱼ exp(uⱼ).
+ * The column maximum is subtracted first; this changes nothing mathematically and avoids overflow.
+ */
+export function softmax(u: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const shifted = tf.exp(tf.sub(u, tf.max(u, 0, true)));
+    return tf.div(shifted, tf.sum(shifted, 0, true));
+  });
+}
+
+/** An output layer: its activation (applied to the whole layer) and its matched error. */
+export interface OutputLayer {
+  /** The problem it is for, e.g. "regression". */
+  readonly problem: string;
+  /** y = activation(u), u of shape [outputs, N]. */
+  activation(u: tf.Tensor): tf.Tensor;
+  /** E(y, d), averaged over the minibatch. */
+  error(y: tf.Tensor, d: tf.Tensor): tf.Scalar;
+}
+
+/** Regression: identity output, squared error. */
+export const regression: OutputLayer = {
+  problem: "regression",
+  activation: (u) => identity.f(u),
+  error: squaredError,
+};
+
+/** Two-class classification: one logistic output, binary cross-entropy. */
+export const binaryClassification: OutputLayer = {
+  problem: "binary classification",
+  activation: (u) => logistic.f(u),
+  error: binaryCrossEntropy,
+};
+
+/** Multi-class classification: softmax outputs, cross-entropy. */
+export const multiclassClassification: OutputLayer = {
+  problem: "multi-class classification",
+  activation: softmax,
+  error: crossEntropy,
+};
+
+/** The three matched pairs of chapter 2. */
+export const OUTPUT_LAYERS: readonly OutputLayer[] = [
+  regression,
+  binaryClassification,
+  multiclassClassification,
+];
+
+/**
+ * ∂E/∂u at the output layer for a matched pair: (y − d) / N. The same formula holds for all
+ * three pairs — the reason they are matched.
+ */
+export function outputDelta(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.div(tf.sub(y, d), batchSize(y)));
+}
+
+function batchSize(y: tf.Tensor): number {
+  return y.rank < 2 ? 1 : y.shape[1] ?? 1;
+}

@@ -1,0 +1,39 @@
+/**
+ * The first call of every notebook: records the notebook's name (figures are saved under it),
+ * starts the fastest backend, and prints the mode, backend and seed the results come from.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { baseSeed, type Mode, mode } from "./config.ts";
+import { type BackendInfo, initBackend } from "./backend.ts";
+import { setCurrentNotebook } from "./session.ts";
+
+/** The settings a notebook runs under. */
+export interface NotebookContext {
+  /** The notebook's file stem, e.g. "02_feedforward". */
+  name: string;
+  mode: Mode;
+  backend: BackendInfo;
+  seed: number;
+}
+
+/**
+ * Announce a notebook and prepare its run. Prints one line, e.g.
+ * `02_feedforward · mode quick · backend wasm (WebAssembly with SIMD, 1 thread) · seed 1 · tfjs 4.22.0`.
+ *
+ * @example
+ * ```ts
+ * const ctx = await startNotebook("02_feedforward");
+ * ```
+ */
+export async function startNotebook(name: string): Promise<NotebookContext> {
+  setCurrentNotebook(name);
+  const backend = await initBackend();
+  const context = { name, mode: mode(), backend, seed: baseSeed() };
+  console.log(
+    `${name} · mode ${context.mode} · backend ${backend.summary} · seed ${context.seed} · ` +
+      `tfjs ${tf.version.tfjs}`,
+  );
+  return context;
+}

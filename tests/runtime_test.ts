@@ -1,0 +1,68 @@
+import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { byMode, externalDataDir, mode, outDir, REPO_ROOT } from "../lib/runtime/config.ts";
+import { Random, randomFor } from "../lib/runtime/random.ts";
+import { currentNotebook, inJupyter, setCurrentNotebook } from "../lib/runtime/session.ts";
+
+function withEnv(name: string, value: string | undefined, fn: () => void): void {
+  const saved = Deno.env.get(name);
+  if (value === undefined) Deno.env.delete(name);
+  else Deno.env.set(name, value);
+  try {
+    fn();
+  } finally {
+    if (saved === undefined) Deno.env.delete(name);
+    else Deno.env.set(name, saved);
+  }
+}
+
+Deno.test("mode comes from COURSE_MODE, quick by default, and rejects typos", () => {
+  withEnv("COURSE_MODE", undefined, () => assertEquals(mode(), "quick"));
+  withEnv("COURSE_MODE", "full", () => assertEquals(byMode({ quick: 1, full: 2 }), 2));
+  withEnv("COURSE_MODE", "ful", () => assertThrows(() => mode(), Error, "quick"));
+});
+
+Deno.test("folders default inside the repository and follow their variables", () => {
+  assert(REPO_ROOT.length > 0 && !REPO_ROOT.endsWith("/"));
+  withEnv(
+    "COURSE_DATA_DIR",
+    undefined,
+    () => assertEquals(externalDataDir(), `${REPO_ROOT}/data/external`),
+  );
+  withEnv("COURSE_DATA_DIR", "/somewhere", () => assertEquals(externalDataDir(), "/somewhere"));
+  withEnv("COURSE_OUT_DIR", undefined, () => assertEquals(outDir(), `${REPO_ROOT}/out`));
+});
+
+Deno.test("random streams are reproducible and distinct", () => {
+  const a = new Random(42), b = new Random(42), c = new Random(43);
+  const xs = Array.from({ length: 5 }, () => a.uniform());
+  assertEquals(xs, Array.from({ length: 5 }, () => b.uniform()));
+  assert(xs[0] !== c.uniform());
+  assertEquals(
+    Array.from(randomFor("w").permutation(10)),
+    Array.from(randomFor("w").permutation(10)),
+  );
+  assert(randomFor("w").uniform() !== randomFor("data").uniform());
+});
+
+Deno.test("random draws have the right distributions", () => {
+  const rng = new Random(1);
+  const normals = rng.normalArray(20000, 2, 3);
+  const mean = normals.reduce((s, v) => s + v, 0) / normals.length;
+  const variance = normals.reduce((s, v) => s + (v - mean) ** 2, 0) / normals.length;
+  assert(
+    Math.abs(mean - 2) < 0.1 && Math.abs(Math.sqrt(variance) - 3) < 0.1,
+    `${mean} ${variance}`,
+  );
+  const uniforms = rng.uniformArray(20000, -4, 4);
+  assert(uniforms.every((v) => v >= -4 && v < 4));
+  const permutation = Array.from(rng.permutation(100)).sort((x, y) => x - y);
+  assertEquals(permutation, Array.from({ length: 100 }, (_, i) => i));
+});
+
+Deno.test("outside Jupyter the session says so and keeps the notebook name", () => {
+  assertEquals(inJupyter(), false);
+  assertEquals(currentNotebook(), "script");
+  setCurrentNotebook("02_feedforward");
+  assertEquals(currentNotebook(), "02_feedforward");
+  assertThrows(() => setCurrentNotebook("../evil"), Error, "plain file stem");
+});

@@ -1,0 +1,86 @@
+"""Execute one notebook with Jupyter's nbclient and the project's Deno kernel.
+
+Used by tools/reproduce.ts (the course's runner); not meant to be called by hand.
+Prints one JSON object per line on stdout for the runner to show progress:
+  {"event": "start", "cells": N}
+  {"event": "cell", "index": i, "done": k, "cells": N, "seconds": s}
+  {"event": "error", "index": i, "message": "..."}
+  {"event": "end", "ok": true|false}
+The executed notebook is written to OUTPUT even when a cell fails, so its outputs can be read.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+
+def emit(**event):
+    print(json.dumps(event), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("notebook")
+    parser.add_argument("output")
+    parser.add_argument("--cwd", required=True)
+    parser.add_argument("--timeout", type=int, required=True, help="seconds per cell")
+    parser.add_argument("--kernel", default="deno")
+    args = parser.parse_args()
+
+    nb = nbformat.read(args.notebook, as_version=4)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    emit(event="start", cells=len(code_cells))
+    started = time.monotonic()
+    done = 0
+    current = -1  # index of the cell being executed
+
+    def on_cell_start(cell, cell_index):
+        nonlocal current
+        current = cell_index
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        nonlocal done
+        done += 1
+        emit(event="cell", index=cell_index, done=done, cells=len(code_cells),
+             seconds=round(time.monotonic() - started, 2))
+
+    client = NotebookClient(
+        nb,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        resources={"metadata": {"path": args.cwd}},
+        on_cell_start=on_cell_start,
+        on_cell_executed=on_cell_executed,
+    )
+    ok = True
+    try:
+        client.execute()
+    except CellTimeoutError as error:
+        ok = False
+        emit(event="error", index=current,
+             message=f"cell timed out after {args.timeout} s: {first_line(error)}")
+    except CellExecutionError as error:
+        ok = False
+        emit(event="error", index=current, message=first_line(error))
+    except DeadKernelError as error:
+        ok = False
+        emit(event="error", index=current,
+             message=f"kernel died: {first_line(error)}")
+    nbformat.write(nb, args.output)
+    emit(event="end", ok=ok)
+    return 0 if ok else 1
+
+
+def first_line(error):
+    text = str(error).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+/**
+ * Running notebooks through real Jupyter (nbclient, nbconvert) with the project's own Deno
+ * kernelspec in `jupyter/kernels/deno`, found through `JUPYTER_PATH`, so nothing has to be
+ * registered globally.
+ *
+ * @module
+ */
+import { REPO_ROOT } from "../lib/runtime/config.ts";
+
+/** Progress events printed by `tools/execute_notebook.py`, one JSON object per line. */
+export type ExecutionEvent =
+  | { event: "start"; cells: number }
+  | { event: "cell"; index: number; done: number; cells: number; seconds: number }
+  | { event: "error"; index: number; message: string }
+  | { event: "end"; ok: boolean };
+
+/** The result of executing one notebook. */
+export interface ExecutionResult {
+  ok: boolean;
+  /** The failing cell's 0-based index (among all cells) and the error, when a cell failed. */
+  failure?: { index: number; message: string };
+  /** What Jupyter printed on stderr (kept for diagnosis). */
+  stderr: string;
+}
+
+let python: Promise<string> | undefined;
+
+/**
+ * The Python that has Jupyter's nbclient: `COURSE_PYTHON`, else Debian's `/usr/bin/python3`,
+ * else `python3` on the PATH.
+ */
+export function jupyterPython(): Promise<string> {
+  python ??= findPython();
+  return python;
+}
+
+async function findPython(): Promise<string> {
+  const candidates = [Deno.env.get("COURSE_PYTHON"), "/usr/bin/python3", "python3"]
+    .filter((c): c is string => !!c);
+  for (const candidate of candidates) {
+    try {
+      const probe = await new Deno.Command(candidate, {
+        args: ["-c", "import nbclient, nbconvert, nbformat"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (probe.success) return candidate;
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  throw new Error(
+    `no Python with Jupyter's nbclient and nbconvert found (tried ${candidates.join(", ")}); ` +
+      "install them as README.md says (Debian: apt-get install jupyter-nbconvert python3-nbclient " +
+      "jupyter-client python3-ipykernel), or set COURSE_PYTHON",
+  );
+}
+
+/** The environment for Jupyter: the project kernelspec and this Deno first on the PATH. */
+export function jupyterEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const denoDir = Deno.execPath().replace(/\/[^/]+$/, "");
+  return {
+    ...Deno.env.toObject(),
+    JUPYTER_PATH: `${REPO_ROOT}/jupyter`,
+    PATH: `${denoDir}:${Deno.env.get("PATH") ?? ""}`,
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+/**
+ * Execute `notebook` in a fresh Deno kernel (cells run in the notebook's folder) and write the
+ * executed copy to `output`, also when a cell fails. `onEvent` sees each progress event.
+ */
+export async function executeNotebook(
+  notebook: string,
+  output: string,
+  options: {
+    cellTimeoutSeconds: number;
+    env?: Record<string, string>;
+    onEvent?: (event: ExecutionEvent) => void;
+  },
+): Promise<ExecutionResult> {
+  const child = new Deno.Command(await jupyterPython(), {
+    args: [
+      `${REPO_ROOT}/tools/execute_notebook.py`,
+      notebook,
+      output,
+      "--cwd",
+      notebook.replace(/\/[^/]+$/, ""),
+      "--timeout",
+      String(options.cellTimeoutSeconds),
+    ],
+    env: jupyterEnv(options.env),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let failure: ExecutionResult["failure"];
+  let ended = false;
+  for await (const line of readLines(child.stdout)) {
+    let event: ExecutionEvent;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      continue; // not one of ours
+    }
+    if (event.event === "error") failure = { index: event.index, message: event.message };
+    if (event.event === "end") ended = true;
+    options.onEvent?.(event);
+  }
+  const status = await child.status;
+  const errText = await stderr;
+  if (!status.success && !failure) {
+    const last = errText.trim().split("\n").slice(-3).join(" | ");
+    failure = { index: -1, message: ended ? "Jupyter failed" : `Jupyter failed to run: ${last}` };
+  }
+  return { ok: status.success && !failure, failure, stderr: errText };
+}
+
+/** Convert an executed notebook to one HTML page in `htmlDir` with nbconvert. */
+export async function notebookToHtml(executed: string, htmlDir: string): Promise<void> {
+  const result = await new Deno.Command(await jupyterPython(), {
+    args: ["-m", "nbconvert", "--to", "html", "--output-dir", htmlDir, executed],
+    env: jupyterEnv(),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!result.success) {
+    const message = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-2).join(" ");
+    throw new Error(`nbconvert could not make HTML of ${executed}: ${message}`);
+  }
+}
+
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      yield buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+  if (buffered) yield buffered;
+}
