@@ -33,7 +33,8 @@ export interface NotebookReport {
 
 const USAGE =
   `usage: deno task reproduce [filter…] [--full | --mode quick|full] [--timeout SECONDS] [--out DIR]
-  filter      run only notebooks whose name contains it (e.g. 02, autoencoder)
+  filter      run only notebooks whose name contains it (e.g. 02, autoencoder),
+              or a path to one .ipynb file
   --full      the real experiment sizes (default: quick, or COURSE_MODE)
   --timeout   seconds allowed per cell (default 900 quick, 7200 full)
   --out       output folder (default: out/, or COURSE_OUT_DIR)`;
@@ -62,7 +63,13 @@ async function main(args: string[]): Promise<number> {
   const timeout = Number(values.timeout ?? (mode === "full" ? 7200 : 900));
   if (!(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds\n${USAGE}`);
 
-  const notebooks = await listNotebooks(positionals);
+  // A filter naming an .ipynb file runs that file (e.g. a notebook outside notebooks/).
+  const files = positionals.filter((p) => p.endsWith(".ipynb"));
+  const filters = positionals.filter((p) => !p.endsWith(".ipynb"));
+  const notebooks = [
+    ...files.map((f) => f.startsWith("/") ? f : `${Deno.cwd()}/${f}`),
+    ...(filters.length > 0 || files.length === 0 ? await listNotebooks(filters) : []),
+  ];
   if (notebooks.length === 0) throw new Error(`no notebook matches ${positionals.join(", ")}`);
   for (const dir of ["notebooks", "html", "figures"]) {
     await Deno.mkdir(`${out}/${dir}`, { recursive: true });

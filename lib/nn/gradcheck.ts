@@ -62,3 +62,15 @@ export function numericalGradient(
   }
   return gradient;
 }
+
+/**
+ * f′(u) of an elementwise f by central differences, all entries at once:
+ * (f(u + ε) − f(u − ε)) / 2ε. Points within ε of a kink (ReLU at 0) get the kink's average slope.
+ */
+export function centralDifference(
+  f: (u: tf.Tensor) => tf.Tensor,
+  u: tf.Tensor,
+  epsilon = 1e-2,
+): tf.Tensor {
+  return tf.tidy(() => tf.div(tf.sub(f(tf.add(u, epsilon)), f(tf.sub(u, epsilon))), 2 * epsilon));
+}

@@ -1,0 +1,141 @@
+/**
+ * The notebooks as a reader meets them: stored without outputs, type-correct, and executed top
+ * to bottom in fresh Deno kernels through real Jupyter (quick mode) without any error output.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import {
+  errorOutputs,
+  listNotebooks,
+  type Notebook,
+  readNotebook,
+  textOf,
+} from "../tools/notebook_file.ts";
+import { cellsWithOutputs, typeCheckNotebook } from "../tools/check_notebooks.ts";
+import { REPO_ROOT } from "../lib/runtime/config.ts";
+
+const notebooks = await listNotebooks();
+const stemOf = (path: string) => path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
+
+/** Run `deno task reproduce` (the user's command) with arguments; returns exit code and output. */
+async function reproduce(args: string[]): Promise<{ code: number; output: string }> {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${REPO_ROOT}/tools/reproduce.ts`, ...args],
+    env: { COURSE_MODE: "quick" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: result.code,
+    output: decoder.decode(result.stdout) + decoder.decode(result.stderr),
+  };
+}
+
+/** The numbers a reader sees: printed streams and Markdown tables (not timings of progress bars). */
+function printedText(notebook: Notebook): string[] {
+  return notebook.cells.flatMap((cell) =>
+    (cell.outputs ?? []).flatMap((o) =>
+      o.output_type === "stream"
+        ? [textOf(o.text)]
+        : o.data?.["text/markdown"]
+        ? [textOf(o.data["text/markdown"] as string | string[])]
+        : []
+    )
+  );
+}
+
+Deno.test("the course has its chapters in order", () => {
+  const stems = notebooks.map(stemOf);
+  for (const expected of ["01_introduction", "02_feedforward"]) {
+    assert(stems.includes(expected), `missing notebook ${expected}`);
+  }
+});
+
+Deno.test("notebooks are stored without outputs", async () => {
+  for (const path of notebooks) {
+    assertEquals(cellsWithOutputs((await readNotebook(path)).cells), [], stemOf(path));
+  }
+});
+
+Deno.test("every notebook's code cells type-check", async (t) => {
+  for (const path of notebooks) {
+    await t.step(stemOf(path), async () => {
+      const problems = await typeCheckNotebook(path);
+      assertEquals(problems, [], problems.join("\n"));
+    });
+  }
+});
+
+const out = await Deno.makeTempDir({ prefix: "course-out-" });
+
+Deno.test("every notebook runs in quick mode through Jupyter without an error output", async () => {
+  const run = await reproduce(["--out", out]);
+  assertEquals(run.code, 0, run.output);
+  await Deno.stat(`${out}/html/index.html`);
+  for (const path of notebooks) {
+    const stem = stemOf(path);
+    const executed = await readNotebook(`${out}/notebooks/${stem}.ipynb`);
+    assertEquals(errorOutputs(executed), [], stem);
+    await Deno.stat(`${out}/html/${stem}.html`);
+    // Every notebook prints its mode and backend first.
+    assert(printedText(executed).join("").includes(`${stem} · mode quick · backend `), stem);
+  }
+});
+
+Deno.test("every figure of 02 is a PNG in out/figures and inside the executed notebook", async () => {
+  const executed = await readNotebook(`${out}/notebooks/02_feedforward.ipynb`);
+  const embedded = executed.cells.flatMap((c) => c.outputs ?? []).filter((o) =>
+    o.data?.["image/png"]
+  );
+  const files = [];
+  for await (const entry of Deno.readDir(`${out}/figures`)) {
+    if (entry.name.startsWith("02_feedforward-") && entry.name.endsWith(".png")) {
+      files.push(entry.name);
+    }
+  }
+  assert(files.length >= 3, `figures of 02 in out/figures: ${files}`);
+  assertEquals(embedded.length, files.length, "each saved figure is also shown in the notebook");
+});
+
+Deno.test("a second run prints exactly the same numbers (determinism)", async () => {
+  const again = await Deno.makeTempDir({ prefix: "course-again-" });
+  const run = await reproduce(["01", "02", "--out", again]);
+  assertEquals(run.code, 0, run.output);
+  for (const stem of ["01_introduction", "02_feedforward"]) {
+    const first = printedText(await readNotebook(`${out}/notebooks/${stem}.ipynb`));
+    const second = printedText(await readNotebook(`${again}/notebooks/${stem}.ipynb`));
+    assertEquals(second, first, stem);
+  }
+  await Deno.remove(again, { recursive: true });
+});
+
+Deno.test("a planted throw fails the run, naming the notebook and the cell", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "course-planted-" });
+  const source = await readNotebook(notebooks[0]);
+  const planted: Notebook = {
+    ...source,
+    cells: [
+      { cell_type: "markdown", source: "# Planted\n", metadata: {} },
+      {
+        cell_type: "code",
+        source: "console.log(1);",
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      },
+      {
+        cell_type: "code",
+        source: 'throw new Error("planted failure");',
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      },
+    ],
+  };
+  await Deno.writeTextFile(`${dir}/99_planted.ipynb`, JSON.stringify(planted));
+  const run = await reproduce([`${dir}/99_planted.ipynb`, "--out", `${dir}/out`]);
+  assertEquals(run.code, 1, run.output);
+  assert(run.output.includes("99_planted.ipynb, cell 3"), run.output);
+  assert(run.output.includes("planted failure"), run.output);
+  await Deno.remove(dir, { recursive: true });
+});
