@@ -1,0 +1,124 @@
+/**
+ * Convolution kernels of the `blas` backend: `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`
+ * and `Conv2DBackpropFilter` for NHWC float32 tensors (other layouts go to the cpu kernels).
+ *
+ * @module
+ */
+import {
+  backend_util,
+  type KernelConfig,
+  type NamedAttrMap,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
+import { finishFused, fusedTail } from "./activation.ts";
+import { convBackpropFilter, convBackpropInput, convForward } from "./conv_math.ts";
+import type { PatchGeometry } from "./im2col.ts";
+import { asKernelFunc, floatValues, type KernelArgs, output, runCpu } from "./kernel_util.ts";
+
+type Conv2DInfo = backend_util.Conv2DInfo;
+type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
+type Pair = number | [number, number];
+type Rounding = "floor" | "round" | "ceil" | undefined;
+
+/** The shape bookkeeping of tfjs, or `undefined` for layouts the fast path does not handle. */
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: NamedAttrMap,
+  withDilations: boolean,
+): Conv2DInfo | undefined {
+  const format = backend_util.convertConv2DDataFormat(attrs.dataFormat as "NHWC" | "NCHW");
+  if (format !== "channelsLast") return undefined;
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as Pair,
+    withDilations ? (attrs.dilations as Pair) : 1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+    false,
+    format,
+  );
+}
+
+/** The patch geometry of a tfjs conv info. */
+export function geometryOf(info: Conv2DInfo): PatchGeometry {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    channels: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilH: info.dilationHeight,
+    dilW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function forward(
+  { inputs, backend, attrs }: KernelArgs,
+): { shape: number[]; values: Float32Array } | undefined {
+  const { x, filter } = inputs;
+  const xv = floatValues(backend, x), wv = floatValues(backend, filter);
+  if (!xv || !wv || !attrs) return undefined;
+  const info = convInfo(x.shape, filter.shape, attrs, true);
+  if (!info) return undefined;
+  const values = convForward(backend.blas, xv, wv, geometryOf(info), info.outChannels);
+  return { shape: [...info.outShape], values };
+}
+
+function conv2D(args: KernelArgs): TensorInfo {
+  const result = forward(args);
+  if (!result) return runCpu("Conv2D", args.inputs, args.backend, args.attrs);
+  return output(args.backend, result.shape, result.values);
+}
+
+function fusedConv2D(args: KernelArgs): TensorInfo {
+  const result = forward(args);
+  if (!result) return runCpu("FusedConv2D", args.inputs, args.backend, args.attrs);
+  return finishFused(args.backend, result.shape, result.values, fusedTail(args.inputs, args.attrs));
+}
+
+function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { dy, filter } = inputs;
+  const dyv = floatValues(backend, dy), wv = floatValues(backend, filter);
+  const info = attrs && dyv && wv
+    ? convInfo(attrs.inputShape as number[], filter.shape, attrs, false)
+    : undefined;
+  if (!info || !dyv || !wv) return runCpu("Conv2DBackpropInput", inputs, backend, attrs);
+  const values = convBackpropInput(backend.blas, dyv, wv, geometryOf(info), info.outChannels);
+  return output(backend, [...info.inShape], values);
+}
+
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x, dy } = inputs;
+  const xv = floatValues(backend, x), dyv = floatValues(backend, dy);
+  const info = attrs && xv && dyv
+    ? convInfo(x.shape, attrs.filterShape as number[], attrs, false)
+    : undefined;
+  if (!info || !xv || !dyv) return runCpu("Conv2DBackpropFilter", inputs, backend, attrs);
+  const values = convBackpropFilter(backend.blas, xv, dyv, geometryOf(info), info.outChannels);
+  return output(backend, [...info.filterShape], values);
+}
+
+/** The convolution kernels the `blas` backend computes with sgemm. */
+export const BLAS_CONV_KERNELS: readonly KernelConfig[] = [
+  { kernelName: "Conv2D", backendName: "blas", kernelFunc: asKernelFunc(conv2D) },
+  { kernelName: "FusedConv2D", backendName: "blas", kernelFunc: asKernelFunc(fusedConv2D) },
+  {
+    kernelName: "Conv2DBackpropInput",
+    backendName: "blas",
+    kernelFunc: asKernelFunc(conv2DBackpropInput),
+  },
+  {
+    kernelName: "Conv2DBackpropFilter",
+    backendName: "blas",
+    kernelFunc: asKernelFunc(conv2DBackpropFilter),
+  },
+];

@@ -1,0 +1,340 @@
+/**
+ * The `blas` backend agrees with the pure-JS cpu backend: every overridden kernel on random
+ * shapes (batches, transposes, strides, paddings, dilations, non-square images), gradients
+ * through `tf.grads`, and no leaked tensors. Skipped (with a note) where no BLAS can be opened.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
+import { Random } from "../lib/runtime/random.ts";
+
+let blasReason = "";
+try {
+  await setupBlas();
+} catch (error) {
+  blasReason = error instanceof Error ? error.message : String(error);
+  console.warn(`blas tests skipped: ${blasReason}`);
+}
+await tf.setBackend("cpu");
+(tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+
+const ignore = blasReason !== "";
+const TOLERANCE = 1e-5;
+
+/** Run `f` on a backend and return its outputs as plain arrays. */
+async function on(
+  backend: string,
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(f);
+  const list = Array.isArray(outs) ? outs : [outs];
+  const values = list.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(list);
+  return values.map((v) => Float32Array.from(v));
+}
+
+/** max |a − b| / max |b|: the error relative to the reference's scale. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length, "lengths differ");
+  let diff = 0, scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (Object.is(actual[i], expected[i])) continue; // also equal infinities and NaNs
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  if (Number.isNaN(diff)) return Infinity;
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Check that blas and cpu agree on `f` (each output). */
+async function agree(label: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const expected = await on("cpu", f);
+  const actual = await on("blas", f);
+  for (let i = 0; i < expected.length; i++) {
+    const error = relativeError(actual[i], expected[i]);
+    assert.ok(error <= TOLERANCE, `${label} output ${i}: relative error ${error}`);
+  }
+}
+
+function tensor(rng: Random, shape: number[]): tf.Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  return tf.tensor(rng.uniformArray(size, -1, 1), shape);
+}
+
+/** A data tensor built fresh on the active backend from a fixed array. */
+function fixed(values: Float32Array, shape: number[]): () => tf.Tensor {
+  return () => tf.tensor(values, shape);
+}
+
+function draw(rng: Random, shape: number[]): () => tf.Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  return fixed(rng.uniformArray(size, -1, 1), shape);
+}
+
+Deno.test({
+  name: "blas matMul agrees with cpu: transposes, batches, broadcast batches",
+  ignore,
+  fn: async () => {
+    const rng = new Random(1);
+    for (let trial = 0; trial < 24; trial++) {
+      const m = 1 + rng.int(40), k = 1 + rng.int(40), n = 1 + rng.int(40);
+      const ta = trial % 2 === 1, tb = trial % 4 >= 2;
+      const batches = [[], [3], [2, 3]][trial % 3];
+      const bBatches = trial % 5 === 0 && batches.length ? [] : batches;
+      const aShape = [...batches, ...(ta ? [k, m] : [m, k])];
+      const bShape = [...bBatches, ...(tb ? [n, k] : [k, n])];
+      const a = draw(rng, aShape), b = draw(rng, bShape);
+      await agree(
+        `matMul ${aShape} × ${bShape} ta=${ta} tb=${tb}`,
+        () => tf.matMul(a(), b(), ta, tb),
+      );
+    }
+    // B batched, A not: the per-batch path.
+    const a = draw(rng, [5, 7]), b = draw(rng, [4, 7, 6]);
+    await agree("matMul [5,7] × [4,7,6]", () => tf.matMul(a().expandDims(0), b()));
+  },
+});
+
+Deno.test({
+  name: "blas fused matMul agrees with cpu: bias and every activation",
+  ignore,
+  fn: async () => {
+    const rng = new Random(2);
+    const activations = [
+      "linear",
+      "relu",
+      "relu6",
+      "elu",
+      "sigmoid",
+      "leakyrelu",
+      "prelu",
+    ] as const;
+    for (const activation of activations) {
+      const a = draw(rng, [9, 13]), b = draw(rng, [11, 13]), bias = draw(rng, [11]);
+      const alpha = draw(rng, [11]);
+      await agree(`fused matMul ${activation}`, () =>
+        tf.fused.matMul({
+          a: a(),
+          b: b().mul(4),
+          transposeB: true,
+          bias: bias(),
+          activation,
+          preluActivationWeights: activation === "prelu" ? alpha() : undefined,
+          leakyreluAlpha: 0.3,
+        }));
+    }
+    const a = draw(rng, [2, 5, 6]), b = draw(rng, [6, 4]);
+    await agree(
+      "fused matMul, scalar bias",
+      () => tf.fused.matMul({ a: a(), b: b(), bias: tf.scalar(0.5), activation: "relu" }),
+    );
+    await agree(
+      "fused matMul, full bias",
+      () => tf.fused.matMul({ a: a(), b: b(), bias: tf.ones([5, 4]).mul(-0.1) }),
+    );
+  },
+});
+
+interface ConvCase {
+  x: number[];
+  f: number[];
+  strides: [number, number];
+  pad: "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
+  dilations: [number, number];
+}
+
+function convCases(rng: Random, count: number, withDilation: boolean): ConvCase[] {
+  const cases: ConvCase[] = [];
+  const pads: ConvCase["pad"][] = ["same", "valid", [[0, 0], [1, 2], [0, 1], [0, 0]]];
+  for (let i = 0; i < count; i++) {
+    const fh = 1 + rng.int(3), fw = 1 + rng.int(3);
+    const dilate = withDilation && i % 3 === 2;
+    const strides: [number, number] = dilate ? [1, 1] : [[1, 1], [2, 2], [1, 2], [2, 1]][i % 4] as [
+      number,
+      number,
+    ];
+    const dilations: [number, number] = dilate ? [2, 1 + rng.int(2)] : [1, 1];
+    cases.push({
+      x: [1 + rng.int(2), 5 + rng.int(6), 4 + rng.int(8), 1 + rng.int(6)],
+      f: [fh, fw, 0, 1 + rng.int(5)],
+      strides,
+      pad: pads[i % 3],
+      dilations,
+    });
+    cases[i].f[2] = cases[i].x[3];
+  }
+  return cases;
+}
+
+Deno.test({
+  name: "blas conv2d forward agrees with cpu: strides, paddings, dilations, non-square",
+  ignore,
+  fn: async () => {
+    const rng = new Random(3);
+    for (const c of convCases(rng, 30, true)) {
+      const x = draw(rng, c.x), f = draw(rng, c.f);
+      await agree(
+        `conv2d ${JSON.stringify(c)}`,
+        () =>
+          tf.conv2d(x() as tf.Tensor4D, f() as tf.Tensor4D, c.strides, c.pad, "NHWC", c.dilations),
+      );
+    }
+    const x = draw(rng, [1, 6, 5, 8]), f = draw(rng, [1, 1, 8, 3]);
+    await agree("conv2d 1×1", () => tf.conv2d(x() as tf.Tensor4D, f() as tf.Tensor4D, 1, "valid"));
+  },
+});
+
+Deno.test({
+  name: "blas conv2d gradients (tf.grads) agree with cpu, plain and fused",
+  ignore,
+  fn: async () => {
+    const rng = new Random(4);
+    for (const c of convCases(rng, 24, false)) {
+      const x = draw(rng, c.x), f = draw(rng, c.f);
+      const label = JSON.stringify(c);
+      await agree(`conv2d grads ${label}`, () => {
+        const loss = (xs: tf.Tensor, fs: tf.Tensor) => {
+          const y = tf.conv2d(xs as tf.Tensor4D, fs as tf.Tensor4D, c.strides, c.pad);
+          return y.mul(y.add(0.5)).sum(); // a non-constant upstream gradient
+        };
+        return tf.grads(loss)([x(), f()]);
+      });
+      const bias = draw(rng, [c.f[3]]);
+      await agree(`fused conv2d grads ${label}`, () => {
+        const loss = (xs: tf.Tensor, fs: tf.Tensor, bs: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: xs as tf.Tensor4D,
+            filter: fs as tf.Tensor4D,
+            strides: c.strides,
+            pad: c.pad,
+            bias: bs,
+            activation: "relu",
+          }).square().sum();
+        return tf.grads(loss)([x(), f(), bias()]);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "blas matMul gradients (tf.grads) agree with cpu",
+  ignore,
+  fn: async () => {
+    const rng = new Random(5);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const a = draw(rng, ta ? [2, 6, 5] : [2, 5, 6]), b = draw(rng, tb ? [2, 4, 6] : [2, 6, 4]);
+      await agree(
+        `matMul grads ta=${ta} tb=${tb}`,
+        () =>
+          tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, ta, tb).square().sum())([
+            a(),
+            b(),
+          ]),
+      );
+    }
+    const a = draw(rng, [7, 5]), b = draw(rng, [5, 3]), bias = draw(rng, [3]);
+    await agree(
+      "fused matMul grads",
+      () =>
+        tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+          tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: "relu" })
+            .square().sum()
+        )([a(), b(), bias()]),
+    );
+  },
+});
+
+Deno.test({
+  name: "blas: 1000 training steps leak no tensors and no backend data",
+  ignore,
+  fn: async () => {
+    await tf.setBackend("blas");
+    const rng = new Random(6);
+    const w = tf.variable(tensor(rng, [3, 3, 2, 4]).mul(0.1));
+    const v = tf.variable(tensor(rng, [4 * 4 * 4, 3]).mul(0.1));
+    const x = tensor(rng, [2, 8, 8, 2]);
+    const target = tensor(rng, [2, 3]);
+    const optimizer = tf.train.sgd(0.01);
+    const step = () =>
+      optimizer.minimize(() => {
+        const h = tf.relu(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"));
+        const y = tf.matMul(h.reshape([2, -1]), v);
+        return tf.losses.meanSquaredError(target, y) as tf.Scalar;
+      }, false);
+    step();
+    const tensorsBefore = tf.memory().numTensors;
+    const dataBefore = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    for (let i = 0; i < 1000; i++) step();
+    assert.equal(tf.memory().numTensors, tensorsBefore);
+    assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), dataBefore);
+    tf.dispose([w, v, x, target]);
+    optimizer.dispose();
+  },
+});
+
+Deno.test({
+  name: "blas maxPool, its gradient, relu and step agree with cpu (ties included)",
+  ignore,
+  fn: async () => {
+    const rng = new Random(7);
+    const pads = ["same", "valid", 1] as const;
+    for (let trial = 0; trial < 18; trial++) {
+      const shape = [1 + rng.int(2), 3 + rng.int(8), 3 + rng.int(8), 1 + rng.int(5)];
+      const size = shape.reduce((p, d) => p * d, 1);
+      // Values on a coarse grid, half of them clipped to 0 by a ReLU: many ties.
+      const values = Float32Array.from(rng.uniformArray(size, -1, 1), (v) => Math.round(v * 4) / 4);
+      const x = fixed(values, shape);
+      const filter: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+      const strides: [number, number] = [1 + rng.int(2), 1 + rng.int(2)];
+      const pad = pads[trial % 3];
+      const label = `maxPool ${shape} filter ${filter} strides ${strides} pad ${pad}`;
+      const pool = (xs: tf.Tensor) =>
+        tf.maxPool(
+          tf.relu(xs) as tf.Tensor4D,
+          filter,
+          strides,
+          pad,
+          pad === 1 ? "floor" : undefined,
+        );
+      await agree(label, () => pool(x()));
+      await agree(`${label} grad`, () =>
+        tf.grad((xs: tf.Tensor) => {
+          const y = pool(xs); // weighted, so that a misplaced gradient shows
+          return y.mul(tf.linspace(0.5, 1.5, y.size).reshape(y.shape)).sum();
+        })(x()));
+    }
+    const x = draw(rng, [3, 5, 7]);
+    await agree("relu, step", () => [tf.relu(x()), tf.step(x(), 0.25), tf.step(x().div(0))]);
+  },
+});
+
+Deno.test({
+  name:
+    "blas add, sub, mul agree with cpu: equal shapes, scalars, channel vectors, other broadcasts",
+  ignore,
+  fn: async () => {
+    const rng = new Random(8);
+    const shapes: [number[], number[]][] = [
+      [[2, 3, 4], [2, 3, 4]],
+      [[2, 3, 4], []],
+      [[], [2, 3, 4]],
+      [[2, 3, 4], [1, 1, 1]],
+      [[1, 1], [2, 3, 4]],
+      [[2, 3, 4], [4]],
+      [[4], [2, 3, 4]],
+      [[2, 3, 4], [1, 4]],
+      [[2, 3, 4], [3, 1]], // general broadcast: the cpu kernel
+      [[3], [1, 1, 3]], // the result gains axes
+    ];
+    for (const [sa, sb] of shapes) {
+      const a = draw(rng, sa), b = draw(rng, sb);
+      await agree(`add/sub/mul ${sa} ∘ ${sb}`, () => {
+        const outs = [tf.add(a(), b()), tf.sub(a(), b()), tf.mul(a(), b())];
+        outs.forEach((o) => assert.deepEqual(o.shape, tf.broadcastTo(tf.zeros(sa), o.shape).shape));
+        return outs;
+      });
+    }
+    await agree("int32 add", () => tf.add(tf.tensor([1, 2, 3], [3], "int32"), 2).toFloat());
+  },
+});
