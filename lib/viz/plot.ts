@@ -1,0 +1,297 @@
+/**
+ * Plotly figures for the notebooks: written against nodeplotlib's `Plot`/`Layout` types (which
+ * are plotly.js's), shown interactively in Jupyter and saved as static PNGs.
+ *
+ * {@linkcode showFigure} does three things:
+ * 1. renders a PNG of fixed size (default 720×440, white, DejaVu Sans from npm) with
+ *    `plotly.js-dist-min` inside a headless Chromium (see `chromium.ts`);
+ * 2. saves it as `<outDir()>/figures/<currentNotebook()>-<name>.png`;
+ * 3. inside Jupyter displays one output holding the plotly JSON
+ *    (`application/vnd.plotly.v1+json`, interactive in JupyterLab and VS Code), the PNG
+ *    (`image/png`, for nbconvert/HTML and viewers without plotly) and a `text/plain` line.
+ *
+ * Without a browser (none found, or it failed) figures are still shown interactively, no PNG is
+ * written, and one line says once that static PNGs are off and why.
+ *
+ * Never call nodeplotlib's `plot()`: it starts a web server that keeps the process alive.
+ *
+ * @example
+ * ```ts
+ * import type { Plot } from "nodeplotlib";
+ * const data: Plot[] = [{ x: [1, 2, 3], y: [0.9, 0.5, 0.3], type: "scatter", name: "loss" }];
+ * await showFigure("loss", data, figureLayout({ title: "Training loss", xTitle: "epoch", logY: true }));
+ * ```
+ *
+ * @module
+ */
+import type { Layout, Plot } from "nodeplotlib";
+import { findChromium, screenshotHtml } from "./chromium.ts";
+import { displayBundle, noticeOnce, saveFigurePng, toBase64 } from "./figure.ts";
+
+/** Pixel size of a figure. */
+export interface FigureSize {
+  /** Width in pixels (default 720). */
+  width?: number;
+  /** Height in pixels (default 440). */
+  height?: number;
+  /** Pixel density of the PNG: 2 doubles both dimensions of the file (default 1). */
+  scale?: number;
+}
+
+/** Default figure width in pixels. */
+export const DEFAULT_WIDTH = 720;
+/** Default figure height in pixels. */
+export const DEFAULT_HEIGHT = 440;
+
+const FONT_FAMILY = '"DejaVu Sans", Verdana, Arial, sans-serif';
+const NODE_MODULES = new URL("../../node_modules/", import.meta.url);
+const PLOTLY_FILE = new URL("plotly.js-dist-min/plotly.min.js", NODE_MODULES);
+const FONT_FILE = new URL("dejavu-fonts-ttf/ttf/DejaVuSans.ttf", NODE_MODULES);
+
+/** Options of {@linkcode figureLayout}. */
+export interface LayoutOptions {
+  /** Figure title. */
+  title?: string;
+  /** Title of the x axis (of every subplot column when `grid` is set: use `xTitles`). */
+  xTitle?: string;
+  /** Title of the y axis. */
+  yTitle?: string;
+  /** Logarithmic x axis. */
+  logX?: boolean;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** Subplot grid: traces pick their cell with `xaxis: "x2", yaxis: "y2"`, … */
+  grid?: { rows: number; columns: number };
+  /** Per-subplot x axis titles (row-major), with `grid`. */
+  xTitles?: string[];
+  /** Per-subplot y axis titles (row-major), with `grid`. */
+  yTitles?: string[];
+  /** Per-subplot titles (row-major), with `grid`: drawn in bold at each subplot's top left. */
+  subplotTitles?: string[];
+  /** Show the legend (plotly's default: only with several traces). */
+  showLegend?: boolean;
+  /** Put the legend in one row under the plot (useful with subplot grids). */
+  legendBelow?: boolean;
+}
+
+/**
+ * A plotly layout for the common cases: titles, log axes, a grid of independent subplots.
+ * Titles are written as `{ text }` objects, which plotly.js 3 requires.
+ *
+ * @example
+ * ```ts
+ * const layout = figureLayout({ title: "Loss", xTitle: "epoch", yTitle: "loss", logY: true });
+ * const grid = figureLayout({ grid: { rows: 1, columns: 2 }, xTitles: ["w1", "w2"] });
+ * ```
+ */
+export function figureLayout(options: LayoutOptions): Partial<Layout> {
+  const layout: Record<string, unknown> = {};
+  if (options.title !== undefined) layout.title = { text: options.title };
+  if (options.showLegend !== undefined) layout.showlegend = options.showLegend;
+  if (options.legendBelow) {
+    layout.legend = { orientation: "h", x: 0.5, xanchor: "center", y: -0.12, yanchor: "top" };
+  }
+  if (options.subplotTitles) {
+    layout.annotations = options.subplotTitles.map((text, i) => {
+      const suffix = i === 0 ? "" : String(i + 1);
+      return {
+        text: `<b>${text}</b>`,
+        showarrow: false,
+        xref: `x${suffix} domain`,
+        yref: `y${suffix} domain`,
+        x: 0.02,
+        y: 1,
+        xanchor: "left",
+        yanchor: "top",
+      };
+    });
+  }
+  const cells = options.grid ? options.grid.rows * options.grid.columns : 1;
+  if (options.grid) {
+    layout.grid = {
+      rows: options.grid.rows,
+      columns: options.grid.columns,
+      pattern: "independent",
+    };
+  }
+  for (let i = 0; i < cells; i++) {
+    const suffix = i === 0 ? "" : String(i + 1);
+    const xTitle = options.xTitles?.[i] ?? options.xTitle;
+    const yTitle = options.yTitles?.[i] ?? options.yTitle;
+    const xaxis: Record<string, unknown> = {};
+    const yaxis: Record<string, unknown> = {};
+    if (xTitle !== undefined) xaxis.title = { text: xTitle };
+    if (yTitle !== undefined) yaxis.title = { text: yTitle };
+    if (options.logX) xaxis.type = "log";
+    if (options.logY) yaxis.type = "log";
+    if (Object.keys(xaxis).length > 0) layout[`xaxis${suffix}`] = xaxis;
+    if (Object.keys(yaxis).length > 0) layout[`yaxis${suffix}`] = yaxis;
+  }
+  return layout as Partial<Layout>;
+}
+
+/** Copy a value for JSON: typed arrays become plain arrays, string titles become `{ text }`. */
+function toJson(value: unknown, key = ""): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number>);
+  }
+  if (Array.isArray(value)) return value.map((v) => toJson(v));
+  if (typeof value === "string" && key === "title") return { text: value };
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJson(v, k);
+    return out;
+  }
+  return value;
+}
+
+/** The figure as plain JSON (what plotly and Jupyter receive), with size and style defaults. */
+export interface FigureJson {
+  data: unknown[];
+  layout: Record<string, unknown>;
+}
+
+/**
+ * The JSON of a figure with the course defaults (size, white background, font) under the
+ * caller's layout. Typed arrays become arrays; string titles become `{ text }` objects.
+ *
+ * @example
+ * ```ts
+ * const json = figureJson([{ y: new Float32Array([1, 2]) }], { title: "t" });
+ * json.layout.width; // 720
+ * ```
+ */
+export function figureJson(
+  data: Plot[],
+  layout: Partial<Layout> = {},
+  size: FigureSize = {},
+): FigureJson {
+  const width = size.width ?? DEFAULT_WIDTH;
+  const height = size.height ?? DEFAULT_HEIGHT;
+  const user = toJson(layout) as Record<string, unknown>;
+  const userFont = (user.font ?? {}) as Record<string, unknown>;
+  return {
+    data: toJson(data) as unknown[],
+    layout: {
+      paper_bgcolor: "#ffffff",
+      plot_bgcolor: "#ffffff",
+      margin: { l: 70, r: 30, t: user.title === undefined ? 30 : 60, b: 60 },
+      ...user,
+      font: { family: FONT_FAMILY, size: 13, color: "#222222", ...userFont },
+      width,
+      height,
+      autosize: false,
+    },
+  };
+}
+
+let fontDataUrl: string | undefined;
+
+async function pageHtml(figure: FigureJson): Promise<string> {
+  fontDataUrl ??= `data:font/ttf;base64,${toBase64(await Deno.readFile(FONT_FILE))}`;
+  // Inside <script>, "<" must not start "</script>": escape it (and the JS line separators).
+  const json = JSON.stringify(figure).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+  return `<!doctype html>
+<html><head><meta charset="utf-8">
+<style>
+@font-face { font-family: "DejaVu Sans"; src: url(${fontDataUrl}) format("truetype"); }
+html, body { margin: 0; padding: 0; background: #ffffff; overflow: hidden; }
+</style></head>
+<body><div id="figure"></div>
+<script src="${PLOTLY_FILE.href}"></script>
+<script>
+window.__ready = (async () => {
+  if (typeof Plotly === "undefined") throw new Error("plotly.js did not load from ${PLOTLY_FILE.pathname}");
+  await document.fonts.load('13px "DejaVu Sans"');
+  const figure = ${json};
+  await Plotly.newPlot("figure", figure.data, figure.layout, { staticPlot: true, displayModeBar: false });
+})();
+</script></body></html>`;
+}
+
+/**
+ * Render a figure to PNG bytes with plotly.js in a headless browser. Throws when no browser is
+ * found or rendering fails. Usually called through {@linkcode showFigure}.
+ *
+ * @example
+ * ```ts
+ * const png = await renderFigurePng([{ y: [1, 3, 2] }], { title: { text: "t" } }, { width: 400, height: 300 });
+ * ```
+ */
+export async function renderFigurePng(
+  data: Plot[],
+  layout: Partial<Layout> = {},
+  size: FigureSize = {},
+): Promise<Uint8Array> {
+  const figure = figureJson(data, layout, size);
+  return await screenshotHtml(await pageHtml(figure), {
+    width: figure.layout.width as number,
+    height: figure.layout.height as number,
+    scale: size.scale ?? 1,
+  });
+}
+
+let staticPngsOffReason: string | undefined;
+
+/**
+ * Whether static PNGs can be rendered, and if not, why (no browser found, or an earlier render
+ * failed).
+ *
+ * @example
+ * ```ts
+ * const { enabled, reason } = staticPngStatus();
+ * ```
+ */
+export function staticPngStatus(): { enabled: boolean; reason?: string } {
+  if (staticPngsOffReason !== undefined) return { enabled: false, reason: staticPngsOffReason };
+  const { path, reason } = findChromium();
+  return path !== undefined ? { enabled: true } : { enabled: false, reason };
+}
+
+/**
+ * Show a figure and save its PNG: renders `data`/`layout` at a fixed size, saves it as
+ * `<outDir()>/figures/<currentNotebook()>-<name>.png`, and inside Jupyter displays one output
+ * with the interactive plotly figure, the PNG and a text line. When static PNGs are off (no
+ * browser) one line says so, once. Resolves to nothing, so that a notebook cell ending in
+ * `await showFigure(…)` shows the figure and no return value; `figurePath(name)` gives the file.
+ *
+ * @example
+ * ```ts
+ * await showFigure("accuracy", [{ x: epochs, y: acc, mode: "lines+markers" }], {
+ *   title: { text: "Test accuracy" },
+ * });
+ * ```
+ */
+export async function showFigure(
+  name: string,
+  data: Plot[],
+  layout: Partial<Layout> = {},
+  options: FigureSize = {},
+): Promise<void> {
+  const figure = figureJson(data, layout, options);
+  let path: string | undefined;
+  let png: Uint8Array | undefined;
+  const status = staticPngStatus();
+  if (status.enabled) {
+    try {
+      png = await renderFigurePng(data, layout, options);
+      path = await saveFigurePng(name, png);
+    } catch (error) {
+      staticPngsOffReason = `rendering failed (${(error as Error).message})`;
+    }
+  }
+  const off = staticPngStatus();
+  if (!off.enabled) {
+    noticeOnce(
+      "static-png",
+      `Static figure PNGs are off: ${off.reason}. Figures are shown interactively only.`,
+    );
+  }
+  const bundle: Deno.jupyter.MediaBundle = {
+    "application/vnd.plotly.v1+json": figure,
+    "text/plain": path !== undefined ? `Figure "${name}" (saved to ${path})` : `Figure "${name}"`,
+  };
+  if (png !== undefined) bundle["image/png"] = toBase64(png);
+  await displayBundle(bundle);
+}
