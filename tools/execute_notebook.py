@@ -11,6 +11,7 @@ The executed notebook is written to OUTPUT even when a cell fails, so its output
 
 import argparse
 import json
+import queue
 import sys
 import time
 
@@ -43,8 +44,9 @@ def main():
         nonlocal current
         current = cell_index
 
-    def on_cell_executed(cell, cell_index, execute_reply):
+    async def on_cell_executed(cell, cell_index, execute_reply):
         nonlocal done
+        await collect_late_outputs(client, cell, cell_index, execute_reply)
         done += 1
         emit(event="cell", index=cell_index, done=done, cells=len(code_cells),
              seconds=round(time.monotonic() - started, 2))
@@ -74,6 +76,31 @@ def main():
     nbformat.write(nb, args.output)
     emit(event="end", ok=ok)
     return 0 if ok else 1
+
+
+LATE_OUTPUT_TYPES = {"stream", "display_data", "update_display_data", "execute_result", "error"}
+
+
+async def collect_late_outputs(client, cell, cell_index, execute_reply, quiet_seconds=0.1):
+    """Keep the outputs the Deno kernel sends after reporting the cell idle.
+
+    The kernel forwards console.log output asynchronously, so its last stream message can arrive
+    after the "idle" status at which nbclient stops listening; nbclient would drop it (seen here:
+    a cell's last console.log line missing in about one run of four). Read the IOPub channel
+    until it has been quiet for `quiet_seconds` and add this cell's late messages to its outputs.
+    """
+    parent = (execute_reply or {}).get("parent_header", {}).get("msg_id")
+    if parent is None:
+        return
+    while True:
+        try:
+            msg = await client.kc.iopub_channel.get_msg(timeout=quiet_seconds)
+        except queue.Empty:
+            return
+        if msg.get("parent_header", {}).get("msg_id") != parent:
+            continue
+        if msg["msg_type"] in LATE_OUTPUT_TYPES:
+            client.process_message(msg, cell, cell_index)
 
 
 def first_line(error):
