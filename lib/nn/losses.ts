@@ -96,3 +96,106 @@ export function outputDelta(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
 function batchSize(y: tf.Tensor): number {
   return y.rank < 2 ? 1 : y.shape[1] ?? 1;
 }
+
+/**
+ * ∂E/∂y of {@linkcode squaredError}: (y − d) / N.
+ *
+ * @example
+ * ```ts
+ * squaredErrorGradient(tf.tensor2d([[2, 0]]), tf.tensor2d([[1, 0]])); // [[0.5, 0]]
+ * ```
+ */
+export function squaredErrorGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.div(tf.sub(y, d), batchSize(y)));
+}
+
+/**
+ * ∂E/∂y of {@linkcode binaryCrossEntropy}: (1/N)·(−d/y + (1 − d)/(1 − y)), with y and 1 − y
+ * floored at the same tiny value as in the error itself.
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropyGradient(tf.tensor2d([[0.5]]), tf.tensor2d([[1]])); // [[-2]]
+ * ```
+ */
+export function binaryCrossEntropyGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const positive = tf.div(tf.neg(d), tf.maximum(y, TINY));
+    const negative = tf.div(tf.sub(1, d), tf.maximum(tf.sub(1, y), TINY));
+    return tf.div(tf.add(positive, negative), batchSize(y));
+  });
+}
+
+/**
+ * ∂E/∂y of {@linkcode crossEntropy}: −d / (N·y), y floored at the same tiny value as the error.
+ *
+ * @example
+ * ```ts
+ * crossEntropyGradient(tf.tensor2d([[0.5], [0.5]]), tf.tensor2d([[1], [0]])); // [[-2], [0]]
+ * ```
+ */
+export function crossEntropyGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.div(tf.neg(tf.div(d, tf.maximum(y, TINY))), batchSize(y)));
+}
+
+/** An error function E(y, d) (mean over the minibatch) together with its gradient ∂E/∂y. */
+export interface Loss {
+  /** Short name, e.g. "squared error". */
+  readonly name: string;
+  /** E(y, d), averaged over the N columns. */
+  value(y: tf.Tensor, d: tf.Tensor): tf.Scalar;
+  /** ∂E/∂y, same shape as y. */
+  gradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * Squared error with its gradient.
+ *
+ * @example
+ * ```ts
+ * const g = squaredErrorLoss.gradient(y, d); // (y − d)/N
+ * ```
+ */
+export const squaredErrorLoss: Loss = {
+  name: "squared error",
+  value: squaredError,
+  gradient: squaredErrorGradient,
+};
+
+/**
+ * Binary cross-entropy with its gradient.
+ *
+ * @example
+ * ```ts
+ * const e = binaryCrossEntropyLoss.value(tf.tensor2d([[0.9]]), tf.tensor2d([[1]]));
+ * ```
+ */
+export const binaryCrossEntropyLoss: Loss = {
+  name: "binary cross-entropy",
+  value: binaryCrossEntropy,
+  gradient: binaryCrossEntropyGradient,
+};
+
+/**
+ * Multi-class cross-entropy (one-hot targets) with its gradient.
+ *
+ * @example
+ * ```ts
+ * const g = crossEntropyLoss.gradient(softmax(u), d); // −d/(N y)
+ * ```
+ */
+export const crossEntropyLoss: Loss = {
+  name: "cross-entropy",
+  value: crossEntropy,
+  gradient: crossEntropyGradient,
+};
+
+/**
+ * The three errors with their gradients.
+ *
+ * @example
+ * ```ts
+ * for (const loss of LOSSES) console.log(loss.name);
+ * ```
+ */
+export const LOSSES: readonly Loss[] = [squaredErrorLoss, binaryCrossEntropyLoss, crossEntropyLoss];

@@ -1,0 +1,161 @@
+/**
+ * Stochastic gradient descent with the refinements of chapter 3: momentum, weight decay and a
+ * weight upper bound (max-norm). One step for a parameter w with gradient ∇E:
+ *
+ *   Δw ← μ Δw − η (∇E + λ w)      (momentum μ, learning rate η, weight decay λ)
+ *   w  ← w + Δw
+ *   wⱼ ← wⱼ · min(1, c / ‖wⱼ‖)    (max-norm: every unit's incoming weight vector, row j of W)
+ *
+ * Weight decay and max-norm act on weights only, never on biases (the book's convention): each
+ * parameter is passed with its role.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Network } from "./network.ts";
+
+/** A trainable tensor and whether it is a weight (decayed, bounded) or a bias (left alone). */
+export interface Parameter {
+  readonly variable: tf.Variable;
+  readonly role: "weight" | "bias";
+}
+
+/**
+ * The parameters of a {@linkcode Network}: each layer's W (weight) and b (bias), in layer order.
+ *
+ * @example
+ * ```ts
+ * const params = networkParameters(createNetwork([2, 3, 1], tanh, regression, new Random(1)));
+ * params.map((p) => p.role); // ["weight", "bias", "weight", "bias"]
+ * ```
+ */
+export function networkParameters(net: Network): Parameter[] {
+  return net.layers.flatMap((layer): Parameter[] => [
+    { variable: layer.W, role: "weight" },
+    { variable: layer.b, role: "bias" },
+  ]);
+}
+
+/** Settings of {@linkcode SGD}. */
+export interface SgdOptions {
+  /** η > 0. */
+  learningRate: number;
+  /** μ in [0, 1) (default 0: plain SGD). */
+  momentum?: number;
+  /** λ ≥ 0, the coefficient of the penalty (λ/2)‖w‖² (default 0). */
+  weightDecay?: number;
+  /** c > 0, the upper bound on the norm of each unit's incoming weights (default: none). */
+  maxNorm?: number;
+}
+
+/**
+ * The SGD optimiser. It keeps one velocity tensor per parameter (created on the first step, freed
+ * by {@linkcode SGD.dispose}); steps create no other lasting tensors.
+ *
+ * @example
+ * ```ts
+ * const opt = new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4 });
+ * opt.step(params, grads); // grads[i] = ∂E/∂params[i].variable
+ * opt.learningRate = 0.01; // e.g. from a schedule
+ * ```
+ */
+export class SGD {
+  /** η; may be changed between steps (schedules do). */
+  learningRate: number;
+  /** μ. */
+  readonly momentum: number;
+  /** λ. */
+  readonly weightDecay: number;
+  /** c, or undefined for no bound. */
+  readonly maxNorm: number | undefined;
+  readonly #velocity = new Map<tf.Variable, tf.Variable>();
+
+  /** An optimiser with the given settings; throws on a setting out of range. */
+  constructor(options: SgdOptions) {
+    const { learningRate, momentum = 0, weightDecay = 0, maxNorm } = options;
+    if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+      throw new Error(`SGD: learningRate must be a positive number, not ${learningRate}`);
+    }
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new Error(`SGD: momentum must be in [0, 1), not ${momentum}`);
+    }
+    if (!(weightDecay >= 0)) throw new Error(`SGD: weightDecay must be ≥ 0, not ${weightDecay}`);
+    if (maxNorm !== undefined && !(maxNorm > 0)) {
+      throw new Error(`SGD: maxNorm must be positive, not ${maxNorm}`);
+    }
+    this.learningRate = learningRate;
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
+    this.maxNorm = maxNorm;
+  }
+
+  /** Update every parameter in place from its gradient (same order, same shapes). */
+  step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void {
+    if (params.length !== grads.length) {
+      throw new Error(`SGD.step: ${params.length} parameters but ${grads.length} gradients`);
+    }
+    params.forEach((p, i) => {
+      if (!tf.util.arraysEqual(p.variable.shape, grads[i].shape)) {
+        throw new Error(
+          `SGD.step: gradient ${i} has shape [${
+            grads[i].shape
+          }], its parameter [${p.variable.shape}]`,
+        );
+      }
+    });
+    const eta = this.learningRate;
+    tf.tidy(() => {
+      params.forEach(({ variable, role }, i) => {
+        let g = grads[i];
+        if (role === "weight" && this.weightDecay > 0) {
+          g = tf.add(g, tf.mul(this.weightDecay, variable));
+        }
+        let delta: tf.Tensor;
+        if (this.momentum > 0) {
+          const velocity = this.#velocityOf(variable);
+          delta = tf.sub(tf.mul(this.momentum, velocity), tf.mul(eta, g));
+          velocity.assign(delta);
+        } else {
+          delta = tf.mul(-eta, g);
+        }
+        let updated = tf.add(variable, delta);
+        if (role === "weight" && this.maxNorm !== undefined) {
+          updated = clipRowNorms(updated, this.maxNorm);
+        }
+        variable.assign(updated);
+      });
+    });
+  }
+
+  /** Forget the velocities (and free them). */
+  dispose(): void {
+    for (const v of this.#velocity.values()) v.dispose();
+    this.#velocity.clear();
+  }
+
+  #velocityOf(variable: tf.Variable): tf.Variable {
+    let velocity = this.#velocity.get(variable);
+    if (velocity === undefined) {
+      velocity = tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
+      this.#velocity.set(variable, velocity);
+    }
+    return velocity;
+  }
+}
+
+/**
+ * Scale every row (the last axis: one unit's incoming weights in W [out, in]) whose Euclidean
+ * norm exceeds c down to norm c; rows within the bound are unchanged.
+ *
+ * @example
+ * ```ts
+ * clipRowNorms(tf.tensor2d([[3, 4], [0.3, 0.4]]), 1); // [[0.6, 0.8], [0.3, 0.4]]
+ * ```
+ */
+export function clipRowNorms(W: tf.Tensor, c: number): tf.Tensor {
+  return tf.tidy(() => {
+    const axis = W.rank - 1;
+    const norms = tf.sqrt(tf.sum(tf.square(W), axis, true));
+    return tf.mul(W, tf.minimum(1, tf.div(c, tf.maximum(norms, 1e-12))));
+  });
+}

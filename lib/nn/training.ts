@@ -1,0 +1,317 @@
+/**
+ * The training loop of chapter 3: epochs of shuffled minibatches, one optimiser step per batch,
+ * the learning rate from a schedule, and a history of the loss and accuracy on the training (and
+ * test) set after every epoch.
+ *
+ * Anything with parameters, a minibatch loss with gradients and a prediction is a {@linkcode Model}:
+ * a feedforward {@linkcode Network} with autodiff gradients and optional dropout
+ * ({@linkcode networkModel}), or the exercises' single-layer models with hand-written gradients
+ * (`linear_models.ts`).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Random } from "../runtime/random.ts";
+import { type Network } from "./network.ts";
+import { networkParameters, type Parameter, type SGD } from "./optimizers.ts";
+import type { LearningRateSchedule } from "./schedules.ts";
+import { dropout } from "./dropout.ts";
+import { batchOf, type Dataset, minibatches } from "./minibatches.ts";
+import { ProgressBar } from "../viz/progress.ts";
+
+/** What the outputs mean, and so how accuracy is measured. */
+export type Task = "regression" | "binary" | "multiclass";
+
+/** A trainable model: minibatches are columns, X [inputs, B], D [targets, B]. */
+export interface Model {
+  /** The parameters, in the order of the gradients. */
+  readonly parameters: readonly Parameter[];
+  /** Regression (no accuracy), two classes (one output, threshold 0.5) or several (arg max). */
+  readonly task: Task;
+  /**
+   * The minibatch error E and its gradients ∂E/∂θ (same order as `parameters`), in training mode
+   * (with dropout, if any). `rng` draws the training-time randomness. The caller owns the tensors.
+   */
+  lossAndGradients(X: tf.Tensor2D, D: tf.Tensor2D, rng: Random): {
+    loss: tf.Scalar;
+    grads: tf.Tensor[];
+  };
+  /** The outputs Y [outputs, B] in evaluation mode. The caller owns the tensor. */
+  predict(X: tf.Tensor2D): tf.Tensor2D;
+  /** E(Y, D), the mean over the columns. */
+  error(Y: tf.Tensor, D: tf.Tensor): tf.Scalar;
+}
+
+/** Dropout rates of a network (0 = none). */
+export interface DropoutRates {
+  /** Rate on the input units (the book suggests ≈0.2). */
+  input?: number;
+  /** Rate on every hidden layer's units (≈0.5). */
+  hidden?: number;
+}
+
+function taskOf(net: Network): Task {
+  const problem = net.output.problem;
+  if (problem.startsWith("regression")) return "regression";
+  if (problem.startsWith("binary")) return "binary";
+  return "multiclass";
+}
+
+/**
+ * A {@linkcode Network} as a {@linkcode Model}: gradients by tfjs autodiff (chapter 4 derives
+ * them by hand), optional dropout on the inputs and hidden units during training.
+ *
+ * @example
+ * ```ts
+ * const net = createNetwork([784, 100, 10], relu, multiclassClassification, rng);
+ * const model = networkModel(net, { dropout: { input: 0.2, hidden: 0.5 } });
+ * ```
+ */
+export function networkModel(net: Network, options: { dropout?: DropoutRates } = {}): Model {
+  const inputRate = options.dropout?.input ?? 0;
+  const hiddenRate = options.dropout?.hidden ?? 0;
+  const parameters = networkParameters(net);
+  const variables = parameters.map((p) => p.variable);
+  const forwardTrain = (X: tf.Tensor, rng: Random): tf.Tensor => {
+    let z = inputRate > 0 ? dropout(X, inputRate, rng) : X;
+    net.layers.forEach((layer) => {
+      const u = tf.add(tf.matMul(layer.W, z), layer.b);
+      if (layer.activation) {
+        z = layer.activation.f(u);
+        if (hiddenRate > 0) z = dropout(z, hiddenRate, rng);
+      } else {
+        z = net.output.activation(u); // the output layer: no dropout
+      }
+    });
+    return z;
+  };
+  return {
+    parameters,
+    task: taskOf(net),
+    lossAndGradients(X, D, rng) {
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => net.output.error(forwardTrain(X, rng), D),
+          variables,
+        );
+        return { loss: value, grads: variables.map((v) => grads[v.name]) };
+      });
+    },
+    predict(X) {
+      return tf.tidy(() => {
+        let z: tf.Tensor = X;
+        for (const layer of net.layers) {
+          const u = tf.add(tf.matMul(layer.W, z), layer.b);
+          z = layer.activation ? layer.activation.f(u) : net.output.activation(u);
+        }
+        return z as tf.Tensor2D;
+      });
+    },
+    error: (Y, D) => net.output.error(Y, D),
+  };
+}
+
+/** The error and accuracy of a model on a data set. */
+export interface Evaluation {
+  /** Mean error over all examples. */
+  loss: number;
+  /** Fraction classified correctly (NaN for regression). */
+  accuracy: number;
+}
+
+/**
+ * Number of columns classified correctly: for one output, y > 0.5 against d; for several, the
+ * arg max of y against the arg max of d.
+ *
+ * @example
+ * ```ts
+ * correctCount(tf.tensor2d([[0.9, 0.2]]), tf.tensor2d([[1, 1]]), "binary"); // 1
+ * ```
+ */
+export function correctCount(Y: tf.Tensor, D: tf.Tensor, task: Task): number {
+  if (task === "regression") return NaN;
+  return tf.tidy(() => {
+    const hits = task === "binary"
+      ? tf.equal(tf.greater(Y, 0.5), tf.greater(D, 0.5))
+      : tf.equal(tf.argMax(Y, 0), tf.argMax(D, 0));
+    return tf.sum(tf.cast(hits, "float32")).dataSync()[0];
+  });
+}
+
+/**
+ * The model's mean error and accuracy on a whole data set, in chunks of `chunk` examples.
+ *
+ * @example
+ * ```ts
+ * const { loss, accuracy } = evaluate(model, testSet);
+ * ```
+ */
+export function evaluate(model: Model, data: Dataset, chunk = 2000): Evaluation {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < data.count; start += chunk) {
+    const end = Math.min(start + chunk, data.count);
+    const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    const { X, D } = batchOf(data, indices);
+    const Y = model.predict(X);
+    lossSum += tf.tidy(() => model.error(Y, D).dataSync()[0]) * (end - start);
+    correct += correctCount(Y, D, model.task);
+    tf.dispose([X, D, Y]);
+  }
+  return { loss: lossSum / data.count, accuracy: correct / data.count };
+}
+
+/** What {@linkcode train} records: one entry per epoch, entry 0 before training. */
+export interface History {
+  /** 0, 1, …, epochs. */
+  epoch: number[];
+  /** Error on the whole training set after each epoch (evaluation mode). */
+  trainLoss: number[];
+  /** Accuracy on the training set (NaN for regression). */
+  trainAccuracy: number[];
+  /** Error on the test set (empty without one). */
+  testLoss: number[];
+  /** Accuracy on the test set (empty without one). */
+  testAccuracy: number[];
+  /** Mean of the minibatch errors during each epoch (NaN at entry 0). */
+  runningLoss: number[];
+  /** η used in each epoch (NaN at entry 0). */
+  learningRate: number[];
+  /** Training time so far in seconds, evaluations excluded. */
+  seconds: number[];
+  /** Optimiser steps so far. */
+  steps: number[];
+}
+
+/** Progress after each step, for progress bars. */
+export interface TrainingProgress {
+  /** 1-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** Steps done in all epochs. */
+  step: number;
+  /** Steps in all epochs. */
+  totalSteps: number;
+  /** The last minibatch error. */
+  loss: number;
+}
+
+/** Settings of {@linkcode train}. */
+export interface TrainOptions {
+  /** The optimiser (its learning rate is overwritten by `schedule`, if given). */
+  optimizer: SGD;
+  /** Passes over the training set. */
+  epochs: number;
+  /** Examples per minibatch (the training set size gives full-batch gradient descent). */
+  batchSize: number;
+  /** The stream for shuffling and dropout. */
+  rng: Random;
+  /** Visit the examples in a new random order every epoch (default true). */
+  shuffle?: boolean;
+  /** η per epoch (default: the optimiser's learning rate throughout). */
+  schedule?: LearningRateSchedule;
+  /** A test set to evaluate after every epoch. */
+  test?: Dataset;
+  /**
+   * The progress bar's label (default "training"), or false for no bar. The bar shows the step,
+   * the epoch and the last minibatch error (`lib/viz/progress.ts`).
+   */
+  progress?: string | false;
+  /** Called after every `progressEvery` steps; awaited. */
+  onProgress?: (progress: TrainingProgress) => void | Promise<void>;
+  /** Call `onProgress` every this many steps (default: about 100 times per run). */
+  progressEvery?: number;
+}
+
+/**
+ * Train a model by minibatch SGD and record its history. Throws, naming the epoch and step, when
+ * the minibatch error becomes NaN or infinite (a learning rate too large, or bad data). Creates no
+ * lasting tensors besides the optimiser's velocities.
+ *
+ * @example
+ * ```ts
+ * const history = await train(model, trainSet, {
+ *   optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+ *   epochs: 10, batchSize: 100, rng: randomFor("train"), test: testSet,
+ * });
+ * console.log(history.testAccuracy.at(-1));
+ * ```
+ */
+export async function train(model: Model, data: Dataset, options: TrainOptions): Promise<History> {
+  const { optimizer, epochs, batchSize, rng } = options;
+  if (!Number.isInteger(epochs) || epochs < 0) {
+    throw new Error(`train: epochs must be a non-negative integer, not ${epochs}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`train: batchSize must be a positive integer, not ${batchSize}`);
+  }
+  const shuffleRng = options.shuffle === false ? undefined : rng.derive("shuffle");
+  const dropoutRng = rng.derive("dropout");
+  const stepsPerEpoch = Math.ceil(data.count / batchSize);
+  const totalSteps = stepsPerEpoch * epochs;
+  const every = options.progressEvery ?? Math.max(1, Math.ceil(totalSteps / 100));
+  const history: History = {
+    epoch: [],
+    trainLoss: [],
+    trainAccuracy: [],
+    testLoss: [],
+    testAccuracy: [],
+    runningLoss: [],
+    learningRate: [],
+    seconds: [],
+    steps: [],
+  };
+  const record = (epoch: number, running: number, rate: number, seconds: number) => {
+    const onTrain = evaluate(model, data);
+    history.epoch.push(epoch);
+    history.trainLoss.push(onTrain.loss);
+    history.trainAccuracy.push(onTrain.accuracy);
+    if (options.test) {
+      const onTest = evaluate(model, options.test);
+      history.testLoss.push(onTest.loss);
+      history.testAccuracy.push(onTest.accuracy);
+    }
+    history.runningLoss.push(running);
+    history.learningRate.push(rate);
+    history.seconds.push(seconds);
+    history.steps.push(epoch * stepsPerEpoch);
+  };
+  record(0, NaN, NaN, 0);
+  const bar = options.progress === false || totalSteps === 0
+    ? undefined
+    : new ProgressBar({ total: totalSteps, label: options.progress ?? "training" });
+  let seconds = 0;
+  let done = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (options.schedule) optimizer.learningRate = options.schedule(epoch - 1);
+    let lossSum = 0;
+    let lastLoss = NaN;
+    let started = performance.now();
+    for (const { X, D, step } of minibatches(data, { batchSize, rng: shuffleRng })) {
+      const { loss, grads } = model.lossAndGradients(X, D, dropoutRng);
+      lastLoss = loss.dataSync()[0];
+      if (!Number.isFinite(lastLoss)) {
+        tf.dispose([X, D, loss, ...grads]);
+        await bar?.done({ epoch, loss: lastLoss });
+        throw new Error(
+          `training diverged: the minibatch error is ${lastLoss} at epoch ${epoch}, step ${step} ` +
+            `(learning rate ${optimizer.learningRate}); try a smaller learning rate or check the data`,
+        );
+      }
+      optimizer.step(model.parameters, grads);
+      tf.dispose([X, D, loss, ...grads]);
+      lossSum += lastLoss * (step + 1 < stepsPerEpoch ? batchSize : data.count - step * batchSize);
+      done++;
+      bar?.update(done, { epoch: `${epoch}/${epochs}`, loss: lastLoss });
+      if (options.onProgress && (done % every === 0 || done === totalSteps)) {
+        seconds += (performance.now() - started) / 1000; // progress display is not training time
+        await options.onProgress({ epoch, epochs, step: done, totalSteps, loss: lastLoss });
+        started = performance.now();
+      }
+    }
+    seconds += (performance.now() - started) / 1000;
+    record(epoch, lossSum / data.count, optimizer.learningRate, seconds);
+  }
+  await bar?.done({ "train loss": history.trainLoss[history.trainLoss.length - 1] });
+  return history;
+}

@@ -1,0 +1,76 @@
+import { assert, assertAlmostEquals, assertThrows } from "./assert.ts";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { clipRowNorms, networkParameters, type Parameter, SGD } from "../lib/nn/optimizers.ts";
+import { createNetwork } from "../lib/nn/network.ts";
+import { tanh } from "../lib/nn/activations.ts";
+import { regression } from "../lib/nn/losses.ts";
+import { Random } from "../lib/runtime/random.ts";
+
+await initBackend();
+
+// E(w) = ½ (w − c)ᵀ A (w − c) with A = diag(1, 10): minimum at c, gradient A (w − c).
+const A = [1, 10];
+const C = [2, -3];
+
+function minimise(opt: SGD, steps: number, role: Parameter["role"] = "weight"): number[] {
+  const w = tf.variable(tf.tensor2d([[0, 0]]));
+  const params: Parameter[] = [{ variable: w, role }];
+  for (let t = 0; t < steps; t++) {
+    const grad = tf.tidy(() => tf.mul(tf.tensor2d([A]), tf.sub(w, tf.tensor2d([C]))));
+    opt.step(params, [grad]);
+    grad.dispose();
+  }
+  const result = Array.from(w.dataSync());
+  w.dispose();
+  opt.dispose();
+  return result;
+}
+
+Deno.test("plain SGD and momentum reach the known minimum of a quadratic", () => {
+  for (
+    const opt of [new SGD({ learningRate: 0.1 }), new SGD({ learningRate: 0.02, momentum: 0.9 })]
+  ) {
+    const [w1, w2] = minimise(opt, 400);
+    assertAlmostEquals(w1, C[0], 1e-3);
+    assertAlmostEquals(w2, C[1], 1e-3);
+  }
+});
+
+Deno.test("momentum is faster than plain SGD on an ill-conditioned quadratic at the same η", () => {
+  const plain = minimise(new SGD({ learningRate: 0.01 }), 100);
+  const heavy = minimise(new SGD({ learningRate: 0.01, momentum: 0.9 }), 100);
+  assert(Math.abs(heavy[0] - C[0]) < Math.abs(plain[0] - C[0]) / 10, `${plain} vs ${heavy}`);
+});
+
+Deno.test("weight decay moves the minimum to A c / (A + λ), and leaves biases alone", () => {
+  const lambda = 1;
+  const [w1, w2] = minimise(new SGD({ learningRate: 0.05, weightDecay: lambda }), 1000);
+  assertAlmostEquals(w1, (A[0] * C[0]) / (A[0] + lambda), 1e-3);
+  assertAlmostEquals(w2, (A[1] * C[1]) / (A[1] + lambda), 1e-3);
+  const [b1] = minimise(new SGD({ learningRate: 0.05, weightDecay: lambda }), 1000, "bias");
+  assertAlmostEquals(b1, C[0], 1e-3);
+});
+
+Deno.test("max-norm keeps each weight row within c; the constrained minimum is on the sphere", () => {
+  const [w1, w2] = minimise(new SGD({ learningRate: 0.05, maxNorm: 1 }), 2000);
+  assert(Math.hypot(w1, w2) <= 1 + 1e-5, `norm ${Math.hypot(w1, w2)}`);
+  assertAlmostEquals(Math.hypot(w1, w2), 1, 1e-4);
+  const clipped = clipRowNorms(tf.tensor2d([[3, 4], [0.3, 0.4]]), 1).dataSync();
+  [0.6, 0.8, 0.3, 0.4].forEach((v, i) => assertAlmostEquals(clipped[i], v, 1e-6));
+});
+
+Deno.test("SGD steps do not leak tensors, and bad settings or gradients are rejected", () => {
+  const net = createNetwork([3, 4, 1], tanh, regression, new Random(1));
+  const params = networkParameters(net);
+  const opt = new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, maxNorm: 2 });
+  const grads = params.map((p) => tf.onesLike(p.variable));
+  opt.step(params, grads); // creates the velocities
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) opt.step(params, grads);
+  assert(tf.memory().numTensors === before, `${before} → ${tf.memory().numTensors}`);
+  assertThrows(() => opt.step(params, grads.slice(1)), Error, "parameters but");
+  assertThrows(() => opt.step(params, [grads[1], ...grads.slice(1)]), Error, "shape");
+  assertThrows(() => new SGD({ learningRate: -1 }), Error, "learningRate");
+  assertThrows(() => new SGD({ learningRate: 0.1, momentum: 1 }), Error, "momentum");
+});
