@@ -7,8 +7,11 @@
  * its result depends on timing. Here the page exposes a promise `window.__ready`; the screenshot
  * is taken only after that promise has resolved, at an exact CSS size and device scale.
  *
- * One browser process is started per screenshot (about 0.5 s) and always killed afterwards, so
- * nothing outlives the call (a notebook kernel or a test can exit cleanly).
+ * {@linkcode screenshotHtml} starts one browser per screenshot (about 0.5 s) and always closes it,
+ * so nothing outlives the call (a test or script exits cleanly). {@linkcode openPageRenderer}
+ * keeps one browser and one loaded page for many screenshots — what a notebook kernel uses, so
+ * that plotly.js is loaded once rather than once per figure; a watchdog ends that browser when
+ * the process that started it exits, however it exits.
  *
  * The browser is looked up once: `COURSE_CHROMIUM` (a path) first, then the usual Linux and
  * macOS locations. {@linkcode findChromium} says which one was found, or why none was.
@@ -193,11 +196,155 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** One browser process with one page, driven over the DevTools protocol. */
+interface Browser {
+  readonly child: Deno.ChildProcess;
+  readonly stderr: ReadableStreamDefaultReader<Uint8Array>;
+  readonly cdp: Cdp;
+  readonly dir: string;
+  /** Send a command to the page. */
+  send(method: string, params?: Record<string, unknown>): Promise<CdpReply>;
+}
+
+/**
+ * Start a headless browser on a blank page. With `watchdog`, the browser runs under a small
+ * shell loop that kills it once this process is gone (a kernel killed by Jupyter, say).
+ */
+async function launchBrowser(options: { watchdog: boolean }): Promise<Browser> {
+  const { path, reason } = findChromium();
+  if (path === undefined) throw new Error(`cannot take a screenshot: ${reason}`);
+  const dir = await Deno.makeTempDir({ prefix: "course-chromium-" });
+  const browserArgs = [
+    "--headless",
+    "--no-sandbox", // needed as root (CI); the pages are our own local files
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--disable-background-networking",
+    "--mute-audio",
+    "--remote-debugging-port=0",
+    "--remote-debugging-address=127.0.0.1",
+    `--user-data-dir=${dir}/profile`,
+    "about:blank",
+  ];
+  const [command, args] = options.watchdog
+    ? [
+      "/bin/sh",
+      [
+        "-c",
+        // Run the browser; every half second check that our parent process still lives.
+        'parent=$1; shift; "$@" & b=$!; ' +
+        'while kill -0 "$parent" 2>/dev/null && kill -0 "$b" 2>/dev/null; do sleep 0.5; done; ' +
+        'kill "$b" 2>/dev/null; wait "$b"',
+        "watchdog",
+        String(Deno.pid),
+        path,
+        ...browserArgs,
+      ],
+    ]
+    : [path, browserArgs];
+  const child = new Deno.Command(command as string, {
+    args: args as string[],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.getReader();
+  try {
+    const cdp = await withTimeout(
+      (async () => Cdp.connect(await readDevtoolsUrl(stderr)))(),
+      20_000,
+      "starting the headless browser",
+    );
+    const target = await cdp.send("Target.createTarget", { url: "about:blank" });
+    const attached = await cdp.send("Target.attachToTarget", {
+      targetId: target.result?.targetId,
+      flatten: true,
+    });
+    const session = String(attached.result?.sessionId);
+    const send = (method: string, params: Record<string, unknown> = {}) =>
+      cdp.send(method, params, session);
+    await send("Page.enable");
+    await send("Emulation.setDefaultBackgroundColorOverride", {
+      color: { r: 255, g: 255, b: 255, a: 1 },
+    });
+    return { child, stderr, cdp, dir, send };
+  } catch (error) {
+    await stopProcess(child);
+    await stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+async function setViewport(browser: Browser, size: ScreenshotSize): Promise<void> {
+  await browser.send("Emulation.setDeviceMetricsOverride", {
+    width: size.width,
+    height: size.height,
+    deviceScaleFactor: size.scale ?? 1,
+    mobile: false,
+  });
+}
+
+/** Evaluate `expression` (a promise) in the page; throws with its message if it rejects. */
+async function evaluate(browser: Browser, expression: string, what: string): Promise<void> {
+  const reply = await browser.send("Runtime.evaluate", {
+    expression: `Promise.resolve(${expression}).then(() => 'ok', (e) => 'error: ' + e)`,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  const status = (reply.result?.result as { value?: unknown } | undefined)?.value;
+  if (status !== "ok") throw new Error(`${what}: ${String(status)}`);
+}
+
+/** Load `html` (written to the browser's temporary folder) and wait for `window.__ready`. */
+async function loadPage(browser: Browser, html: string): Promise<void> {
+  const page = `${browser.dir}/page.html`;
+  await Deno.writeTextFile(page, html);
+  const loaded = browser.cdp.event("Page.loadEventFired");
+  await browser.send("Page.navigate", { url: `file://${page}` });
+  await loaded;
+  await evaluate(browser, "window.__ready", "the page failed to draw");
+}
+
+async function capture(browser: Browser, size: ScreenshotSize): Promise<Uint8Array> {
+  const shot = await browser.send("Page.captureScreenshot", {
+    format: "png",
+    clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
+  });
+  return new Uint8Array(Buffer.from(String(shot.result?.data ?? ""), "base64"));
+}
+
+/** Ask the browser to close (so it ends its helper processes), then kill it if it lingers. */
+async function closeBrowser(browser: Browser): Promise<void> {
+  await withTimeout(browser.cdp.send("Browser.close"), 2000, "closing the browser").catch(() => {});
+  browser.cdp.close();
+  await stopProcess(browser.child);
+  await browser.stderr.cancel().catch(() => {});
+  await Deno.remove(browser.dir, { recursive: true }).catch(() => {});
+}
+
+async function stopProcess(child: Deno.ChildProcess): Promise<void> {
+  const exited = await withTimeout(child.status, 3000, "the browser's exit").then(
+    () => true,
+    () => false,
+  );
+  if (!exited) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+  }
+}
+
 /**
  * Load `html` in a headless browser and return a PNG screenshot of its top-left
  * `width`×`height` CSS pixels (times `scale`). The page must define `window.__ready`, a promise
  * that resolves once drawing has finished (and rejects with a message on failure). The page is
- * written to a temporary folder, so it may load files by `file://` URL.
+ * written to a temporary folder, so it may load files by `file://` URL. The browser is started
+ * for this one screenshot and closed before the promise settles.
  *
  * Throws when no browser is found (see {@linkcode findChromium}), when it fails to start, when
  * `__ready` rejects, or after `timeoutMs` (default 30 s).
@@ -215,95 +362,73 @@ export async function screenshotHtml(
   size: ScreenshotSize,
   timeoutMs = 30_000,
 ): Promise<Uint8Array> {
-  const { path, reason } = findChromium();
-  if (path === undefined) throw new Error(`cannot take a screenshot: ${reason}`);
-  const dir = await Deno.makeTempDir({ prefix: "course-chromium-" });
-  const page = `${dir}/page.html`;
-  await Deno.writeTextFile(page, html);
-  const child = new Deno.Command(path, {
-    args: [
-      "--headless",
-      "--no-sandbox", // needed as root (CI); the page is our own local file
-      "--disable-gpu",
-      "--hide-scrollbars",
-      "--no-first-run",
-      "--no-default-browser-check",
-      "--disable-extensions",
-      "--mute-audio",
-      "--remote-debugging-port=0",
-      "--remote-debugging-address=127.0.0.1",
-      `--user-data-dir=${dir}/profile`,
-      `--window-size=${size.width},${size.height}`,
-      "about:blank",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = child.stderr.getReader();
-  let cdp: Cdp | undefined;
+  const browser = await launchBrowser({ watchdog: false });
   try {
     return await withTimeout(
       (async () => {
-        cdp = await Cdp.connect(await readDevtoolsUrl(stderr));
-        const target = await cdp.send("Target.createTarget", { url: "about:blank" });
-        const attached = await cdp.send("Target.attachToTarget", {
-          targetId: target.result?.targetId,
-          flatten: true,
-        });
-        const session = String(attached.result?.sessionId);
-        const send = (method: string, params: Record<string, unknown> = {}) =>
-          cdp!.send(method, params, session);
-        await send("Page.enable");
-        await send("Emulation.setDeviceMetricsOverride", {
-          width: size.width,
-          height: size.height,
-          deviceScaleFactor: size.scale ?? 1,
-          mobile: false,
-        });
-        await send("Emulation.setDefaultBackgroundColorOverride", {
-          color: { r: 255, g: 255, b: 255, a: 1 },
-        });
-        const loaded = cdp.event("Page.loadEventFired");
-        await send("Page.navigate", { url: `file://${page}` });
-        await loaded;
-        const ready = await send("Runtime.evaluate", {
-          expression: "Promise.resolve(window.__ready).then(() => 'ok', (e) => 'error: ' + e)",
-          awaitPromise: true,
-          returnByValue: true,
-        });
-        const status = (ready.result?.result as { value?: unknown } | undefined)?.value;
-        if (status !== "ok") throw new Error(`the page failed to draw: ${String(status)}`);
-        const shot = await send("Page.captureScreenshot", {
-          format: "png",
-          clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
-        });
-        return new Uint8Array(Buffer.from(String(shot.result?.data ?? ""), "base64"));
+        await setViewport(browser, size);
+        await loadPage(browser, html);
+        return await capture(browser, size);
       })(),
       timeoutMs,
       "the headless browser",
     );
   } finally {
-    await stopBrowser(child, cdp);
-    await stderr.cancel().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await closeBrowser(browser);
   }
 }
 
-/** Ask the browser to close (so it ends its helper processes), then kill it if it lingers. */
-async function stopBrowser(child: Deno.ChildProcess, cdp: Cdp | undefined): Promise<void> {
-  if (cdp !== undefined) {
-    await withTimeout(cdp.send("Browser.close"), 2000, "closing the browser").catch(() => {});
-    cdp.close();
+/** A browser with one page loaded once, for many screenshots (see {@linkcode openPageRenderer}). */
+export interface PageRenderer {
+  /**
+   * Evaluate `expression` (it may return a promise: drawing is awaited) in the page, then take a
+   * PNG screenshot of the top-left `size`. Calls are serialised.
+   */
+  render(expression: string, size: ScreenshotSize, timeoutMs?: number): Promise<Uint8Array>;
+  /** Close the browser. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a browser, load `html` once (it must define `window.__ready`) and keep both for many
+ * screenshots: the page's scripts (plotly.js, fonts) load once instead of once per picture.
+ * The browser is ended by `close()`, or by its watchdog once this process has exited.
+ *
+ * @example
+ * ```ts
+ * const page = await openPageRenderer(`<div id="n"></div><script>window.__ready = Promise.resolve();
+ *   window.show = (t) => { document.getElementById("n").textContent = t; };</script>`);
+ * const png = await page.render('show("hello")', { width: 120, height: 40 });
+ * await page.close();
+ * ```
+ */
+export async function openPageRenderer(html: string, timeoutMs = 60_000): Promise<PageRenderer> {
+  const browser = await launchBrowser({ watchdog: true });
+  try {
+    await withTimeout(loadPage(browser, html), timeoutMs, "loading the page");
+  } catch (error) {
+    await closeBrowser(browser);
+    throw error;
   }
-  const exited = await withTimeout(child.status, 3000, "the browser's exit").then(
-    () => true,
-    () => false,
-  );
-  if (!exited) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.status;
-  }
+  // The kernel must be able to exit with the browser still open: do not hold the event loop.
+  browser.child.unref();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    render(expression, size, renderTimeoutMs = 30_000) {
+      const next = queue.then(() =>
+        withTimeout(
+          (async () => {
+            await setViewport(browser, size);
+            await evaluate(browser, expression, "the page failed to draw");
+            return await capture(browser, size);
+          })(),
+          renderTimeoutMs,
+          "the headless browser",
+        )
+      );
+      queue = next.catch(() => {});
+      return next;
+    },
+    close: () => closeBrowser(browser),
+  };
 }
