@@ -90,7 +90,9 @@ export function figureLayout(options: LayoutOptions): Partial<Layout> {
   if (options.title !== undefined) layout.title = { text: options.title };
   if (options.showLegend !== undefined) layout.showlegend = options.showLegend;
   if (options.legendBelow) {
-    layout.legend = { orientation: "h", x: 0.5, xanchor: "center", y: -0.12, yanchor: "top" };
+    // Below the x-axis titles: they sit about 40 px under the plot area.
+    layout.legend = { orientation: "h", x: 0.5, xanchor: "center", y: -0.2, yanchor: "top" };
+    layout.margin = { b: 100 };
   }
   if (options.subplotTitles) {
     layout.annotations = options.subplotTitles.map((text, i) => {
@@ -171,13 +173,14 @@ export function figureJson(
   const height = size.height ?? DEFAULT_HEIGHT;
   const user = toJson(layout) as Record<string, unknown>;
   const userFont = (user.font ?? {}) as Record<string, unknown>;
+  const userMargin = (user.margin ?? {}) as Record<string, unknown>;
   return {
     data: toJson(data) as unknown[],
     layout: {
       paper_bgcolor: "#ffffff",
       plot_bgcolor: "#ffffff",
-      margin: { l: 70, r: 30, t: user.title === undefined ? 30 : 60, b: 60 },
       ...user,
+      margin: { l: 70, r: 30, t: user.title === undefined ? 30 : 60, b: 60, ...userMargin },
       font: { family: FONT_FAMILY, size: 13, color: "#222222", ...userFont },
       width,
       height,
