@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { relative, resolve } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
 
 /** Progress events printed by `tools/execute_notebook.py`, one JSON object per line. */
@@ -118,10 +119,34 @@ export async function executeNotebook(
   return { ok: status.success && !failure, failure, stderr: errText };
 }
 
+/**
+ * The MathJax the HTML pages load: the copy from npm in node_modules (so formulas render
+ * offline), by a path relative to the pages; nbconvert's CDN default when it is missing.
+ */
+export function mathjaxUrl(htmlDir: string): string | undefined {
+  const script = `${REPO_ROOT}/node_modules/mathjax/MathJax.js`;
+  try {
+    Deno.statSync(script);
+  } catch {
+    return undefined;
+  }
+  return `${relative(htmlDir, script)}?config=TeX-AMS_CHTML-full,Safe`;
+}
+
 /** Convert an executed notebook to one HTML page in `htmlDir` with nbconvert. */
 export async function notebookToHtml(executed: string, htmlDir: string): Promise<void> {
+  const mathjax = mathjaxUrl(resolve(htmlDir));
   const result = await new Deno.Command(await jupyterPython(), {
-    args: ["-m", "nbconvert", "--to", "html", "--output-dir", htmlDir, executed],
+    args: [
+      "-m",
+      "nbconvert",
+      "--to",
+      "html",
+      ...(mathjax ? [`--HTMLExporter.mathjax_url=${mathjax}`] : []),
+      "--output-dir",
+      htmlDir,
+      executed,
+    ],
     env: jupyterEnv(),
     stdout: "piped",
     stderr: "piped",
