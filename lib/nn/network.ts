@@ -7,12 +7,22 @@
  * with W⁽ˡ⁾ of shape [units of l, units of l − 1] and b⁽ˡ⁾ of shape [units of l, 1] (broadcast over
  * the columns). Z⁽⁰⁾ = X is the input, the last layer uses the output layer's activation.
  *
+ * Chapter 4's backpropagation is written here by hand in the same matrix form ({@linkcode backward}):
+ *
+ *   Δ⁽ᴸ⁾ = Y − D                                   (the matched output/error pairs of chapter 2)
+ *   Δ⁽ˡ⁾ = f′(U⁽ˡ⁾) ⊙ (W⁽ˡ⁺¹⁾ᵀ Δ⁽ˡ⁺¹⁾)               (l = L − 1, …, 1)
+ *   ∂E/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ Z⁽ˡ⁻¹⁾ᵀ,   ∂E/∂b⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ 1
+ *
+ * where column n of Δ⁽ˡ⁾ holds the deltas δⱼ⁽ˡ⁾ = ∂Eₙ/∂uⱼ⁽ˡ⁾ of example n, and E is the mean of
+ * the per-example errors Eₙ over the N columns.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Activation } from "./activations.ts";
-import type { OutputLayer } from "./losses.ts";
+import { OUTPUT_LAYERS, type OutputLayer } from "./losses.ts";
 import type { Random } from "../runtime/random.ts";
+import { dropoutMask } from "./dropout.ts";
 
 /** One fully connected layer: weights [out, in], bias [out, 1] and its activation. */
 export interface DenseLayer {
@@ -29,11 +39,16 @@ export interface Network {
   readonly output: OutputLayer;
 }
 
-/** All total inputs U⁽ˡ⁾ and outputs Z⁽ˡ⁾ of a forward pass (Z⁽⁰⁾ = X); y is the last Z. */
+/**
+ * All total inputs U⁽ˡ⁾ and outputs Z⁽ˡ⁾ of a forward pass (Z⁽⁰⁾ = X); y is the last Z. With
+ * dropout, z[l] is the layer's output after its mask (what the next layer received).
+ */
 export interface ForwardPass {
   readonly u: tf.Tensor[];
   readonly z: tf.Tensor[];
   readonly y: tf.Tensor;
+  /** The dropout masks the pass used (see {@linkcode forward}); absent without dropout. */
+  readonly masks?: readonly (tf.Tensor | undefined)[];
 }
 
 /**
@@ -58,17 +73,33 @@ export function createNetwork(
   }
   const layers = sizes.slice(1).map((units, i): DenseLayer => {
     const fanIn = sizes[i];
+    // tidy frees the initial values; the variables keep their own reference to the data.
     return {
-      W: tf.variable(rng.normalTensor([units, fanIn], 0, weightScale(fanIn))),
-      b: tf.variable(tf.zeros([units, 1])),
+      W: tf.tidy(() => tf.variable(rng.normalTensor([units, fanIn], 0, weightScale(fanIn)))),
+      b: tf.tidy(() => tf.variable(tf.zeros([units, 1]))),
       activation: i < sizes.length - 2 ? hidden : undefined,
     };
   });
   return { sizes: [...sizes], layers, output };
 }
 
-/** The forward pass for inputs X of shape [inputs, N], keeping every U⁽ˡ⁾ and Z⁽ˡ⁾. */
-export function forward(net: Network, X: tf.Tensor): ForwardPass {
+/**
+ * The forward pass for inputs X of shape [inputs, N], keeping every U⁽ˡ⁾ and Z⁽ˡ⁾.
+ *
+ * `masks` (optional, for dropout during training) has one entry per layer input: masks[0]
+ * multiplies X, masks[l] multiplies the output of hidden layer l (l = 1 … L − 1); an undefined
+ * entry means no dropout there. Draw them with {@linkcode dropoutMasks}.
+ *
+ * @example
+ * ```ts
+ * const pass = forward(net, X); // pass.u[0] = W⁽¹⁾X + b⁽¹⁾1ᵀ, pass.z[1] = f(pass.u[0]), …
+ * ```
+ */
+export function forward(
+  net: Network,
+  X: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): ForwardPass {
   if (X.rank !== 2 || X.shape[0] !== net.sizes[0]) {
     throw new Error(
       `forward: expected inputs of shape [${
@@ -76,14 +107,185 @@ export function forward(net: Network, X: tf.Tensor): ForwardPass {
       }, N] (one example per column), got [${X.shape}]`,
     );
   }
+  if (masks !== undefined && masks.length > net.layers.length) {
+    throw new Error(
+      `forward: ${masks.length} dropout masks for ${net.layers.length} layer inputs`,
+    );
+  }
   const u: tf.Tensor[] = [];
-  const z: tf.Tensor[] = [X];
-  for (const layer of net.layers) {
+  const z: tf.Tensor[] = [masks?.[0] ? tf.mul(X, masks[0]) : X];
+  net.layers.forEach((layer, l) => {
     const ul = tf.add(tf.matMul(layer.W, z[z.length - 1]), layer.b);
     u.push(ul);
-    z.push(layer.activation ? layer.activation.f(ul) : net.output.activation(ul));
+    if (layer.activation) {
+      const zl = layer.activation.f(ul);
+      const mask = masks?.[l + 1];
+      z.push(mask ? tf.mul(zl, mask) : zl);
+    } else {
+      z.push(net.output.activation(ul));
+    }
+  });
+  return masks === undefined ? { u, z, y: z[z.length - 1] } : { u, z, y: z[z.length - 1], masks };
+}
+
+/**
+ * Dropout masks for one minibatch of `batchSize` columns: entries 1/(1 − rate) with probability
+ * 1 − rate, else 0 (inverted dropout, `dropout.ts`); undefined where the rate is 0. The caller
+ * owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const masks = dropoutMasks(net, 100, { input: 0.2, hidden: 0.5 }, rng);
+ * const pass = forward(net, X, masks);
+ * const grads = backward(net, pass, D); // uses pass.masks
+ * ```
+ */
+export function dropoutMasks(
+  net: Network,
+  batchSize: number,
+  rates: { input?: number; hidden?: number },
+  rng: Random,
+): (tf.Tensor | undefined)[] {
+  const input = rates.input ?? 0;
+  const hidden = rates.hidden ?? 0;
+  return net.layers.map((_, l) => {
+    const rate = l === 0 ? input : hidden;
+    return rate > 0 ? dropoutMask([net.sizes[l], batchSize], rate, rng) : undefined;
+  });
+}
+
+/**
+ * Backpropagation written by hand, in the book's matrix form (see the module comment): the
+ * gradients ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, ∂E/∂W⁽²⁾, … in the order of {@linkcode parameters}, for the pass
+ * `pass` = forward(net, X) and the targets D [outputs, N]. E is the network's error, the mean over
+ * the N columns. Only the matched output/error pairs of chapter 2 are supported (all three have
+ * output delta Y − D); dropout masks kept in the pass are honoured. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const pass = forward(net, X);
+ * const [dW1, db1, dW2, db2] = backward(net, pass, D);
+ * ```
+ */
+export function backward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.Tensor[] {
+  if (!OUTPUT_LAYERS.includes(net.output)) {
+    throw new Error(
+      `backward: the output layer "${net.output.problem}" is not one of the matched pairs ` +
+        `(${OUTPUT_LAYERS.map((o) => o.problem).join(", ")})`,
+    );
   }
-  return { u, z, y: z[z.length - 1] };
+  if (pass.u.length !== net.layers.length || pass.z.length !== net.layers.length + 1) {
+    throw new Error(
+      `backward: the pass has ${pass.u.length} layers, the network ${net.layers.length}`,
+    );
+  }
+  if (!tf.util.arraysEqual(D.shape, pass.y.shape)) {
+    throw new Error(`backward: targets D [${D.shape}] do not match outputs Y [${pass.y.shape}]`);
+  }
+  return tf.tidy(() => {
+    const n = pass.y.shape[1] ?? 1;
+    const grads: tf.Tensor[] = new Array(2 * net.layers.length);
+    let delta: tf.Tensor = tf.sub(pass.y, D); // Δ⁽ᴸ⁾ = Y − D
+    for (let l = net.layers.length - 1; l >= 0; l--) {
+      // ∂E/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ Z⁽ˡ⁻¹⁾ᵀ and ∂E/∂b⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ 1 (layer l is net.layers[l]).
+      grads[2 * l] = tf.div(tf.matMul(delta, pass.z[l], false, true), n);
+      grads[2 * l + 1] = tf.div(tf.sum(delta, 1, true), n);
+      if (l > 0) {
+        // Δ⁽ˡ⁻¹⁾ = f′(U⁽ˡ⁻¹⁾) ⊙ (W⁽ˡ⁾ᵀ Δ⁽ˡ⁾), times the mask that multiplied Z⁽ˡ⁻¹⁾.
+        const below = net.layers[l - 1];
+        const back = tf.matMul(net.layers[l].W, delta, true, false);
+        delta = tf.mul(below.activation!.derivative(pass.u[l - 1]), back);
+        const mask = pass.masks?.[l];
+        if (mask) delta = tf.mul(delta, mask);
+      }
+    }
+    return grads;
+  });
+}
+
+/**
+ * The error and its gradients by backpropagation ({@linkcode forward} then {@linkcode backward}),
+ * with optional dropout masks. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { loss, grads } = backpropGradients(net, X, D);
+ * ```
+ */
+export function backpropGradients(
+  net: Network,
+  X: tf.Tensor,
+  D: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): { loss: tf.Scalar; grads: tf.Tensor[] } {
+  return tf.tidy(() => {
+    const pass = forward(net, X, masks);
+    return { loss: net.output.error(pass.y, D), grads: backward(net, pass, D) };
+  });
+}
+
+/**
+ * The same gradients by tfjs automatic differentiation (`tf.variableGrads`), for checking
+ * {@linkcode backward}; same order as {@linkcode parameters}. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { grads } = autodiffGradients(net, X, D);
+ * ```
+ */
+export function autodiffGradients(
+  net: Network,
+  X: tf.Tensor,
+  D: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): { loss: tf.Scalar; grads: tf.Tensor[] } {
+  return tf.tidy(() => {
+    const variables = parameters(net);
+    const { value, grads } = tf.variableGrads(
+      () => net.output.error(forward(net, X, masks).y, D),
+      variables,
+    );
+    return { loss: value, grads: variables.map((v) => grads[v.name]) };
+  });
+}
+
+/** The size of one layer's gradients: Frobenius norms and root-mean-square entries. */
+export interface LayerGradientNorm {
+  /** 1-based layer number l. */
+  layer: number;
+  /** ‖∂E/∂W⁽ˡ⁾‖ (Frobenius). */
+  weightNorm: number;
+  /** ‖∂E/∂b⁽ˡ⁾‖. */
+  biasNorm: number;
+  /** ‖∂E/∂W⁽ˡ⁾‖ / √(entries): the typical size of one weight's gradient. */
+  weightRms: number;
+}
+
+/**
+ * Per-layer sizes of gradients given in the order of {@linkcode parameters} (W⁽¹⁾, b⁽¹⁾, …).
+ *
+ * @example
+ * ```ts
+ * const norms = layerGradientNorms(backward(net, forward(net, X), D));
+ * norms.map((n) => n.weightNorm); // one number per layer, input side first
+ * ```
+ */
+export function layerGradientNorms(grads: readonly tf.Tensor[]): LayerGradientNorm[] {
+  if (grads.length % 2 !== 0) {
+    throw new Error(`layerGradientNorms: expected W, b pairs, got ${grads.length} tensors`);
+  }
+  const norm = (t: tf.Tensor) => tf.tidy(() => tf.norm(t).dataSync()[0]);
+  const out: LayerGradientNorm[] = [];
+  for (let l = 0; l < grads.length / 2; l++) {
+    const weightNorm = norm(grads[2 * l]);
+    out.push({
+      layer: l + 1,
+      weightNorm,
+      biasNorm: norm(grads[2 * l + 1]),
+      weightRms: weightNorm / Math.sqrt(grads[2 * l].size),
+    });
+  }
+  return out;
 }
 
 /** The network's outputs y for inputs X of shape [inputs, N]: shape [outputs, N]. */

@@ -5,17 +5,19 @@
  *
  * Anything with parameters, a minibatch loss with gradients and a prediction is a {@linkcode Model}:
  * a feedforward {@linkcode Network} with autodiff gradients and optional dropout
- * ({@linkcode networkModel}), or the exercises' single-layer models with hand-written gradients
+ * ({@linkcode networkModel}), the same network with chapter 4's hand-written backpropagation
+ * ({@linkcode backpropModel}), or the exercises' single-layer models with hand-written gradients
  * (`linear_models.ts`).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import { type Network } from "./network.ts";
+import { backward, dropoutMasks, forward, type Network } from "./network.ts";
 import { networkParameters, type Parameter, type SGD } from "./optimizers.ts";
 import type { LearningRateSchedule } from "./schedules.ts";
 import { dropout } from "./dropout.ts";
+import { OUTPUT_LAYERS } from "./losses.ts";
 import { batchOf, type Dataset, minibatches } from "./minibatches.ts";
 import { ProgressBar } from "../viz/progress.ts";
 
@@ -108,6 +110,42 @@ export function networkModel(net: Network, options: { dropout?: DropoutRates } =
       });
     },
     error: (Y, D) => net.output.error(Y, D),
+  };
+}
+
+/**
+ * A {@linkcode Network} as a {@linkcode Model} whose gradients come from chapter 4's hand-written
+ * backpropagation (`backward` in `network.ts`) instead of autodiff; otherwise the same as
+ * {@linkcode networkModel}, dropout included (the masks of the forward pass are reused in the
+ * backward pass). Only the matched output/error pairs are supported.
+ *
+ * @example
+ * ```ts
+ * const net = createNetwork([784, 100, 10], relu, multiclassClassification, rng);
+ * const history = await train(backpropModel(net), trainSet, options);
+ * ```
+ */
+export function backpropModel(net: Network, options: { dropout?: DropoutRates } = {}): Model {
+  const rates = { input: options.dropout?.input ?? 0, hidden: options.dropout?.hidden ?? 0 };
+  const withDropout = rates.input > 0 || rates.hidden > 0;
+  if (!OUTPUT_LAYERS.includes(net.output)) {
+    throw new Error(
+      `backpropModel: the output layer "${net.output.problem}" is not one of the matched pairs`,
+    );
+  }
+  const evaluation = networkModel(net);
+  return {
+    parameters: evaluation.parameters,
+    task: evaluation.task,
+    lossAndGradients(X, D, rng) {
+      return tf.tidy(() => {
+        const masks = withDropout ? dropoutMasks(net, X.shape[1], rates, rng) : undefined;
+        const pass = forward(net, X, masks);
+        return { loss: net.output.error(pass.y, D), grads: backward(net, pass, D) };
+      });
+    },
+    predict: evaluation.predict,
+    error: evaluation.error,
   };
 }
 
