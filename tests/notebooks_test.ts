@@ -11,24 +11,14 @@ import {
   textOf,
 } from "../tools/notebook_file.ts";
 import { cellsWithOutputs, typeCheckNotebooks } from "../tools/check_notebooks.ts";
-import { REPO_ROOT } from "../lib/runtime/config.ts";
+import { runDeno } from "./run_deno.ts";
 
 const notebooks = await listNotebooks();
 const stemOf = (path: string) => path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
 
-/** Run `deno task reproduce` (the user's command) with arguments; returns exit code and output. */
-async function reproduce(args: string[]): Promise<{ code: number; output: string }> {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${REPO_ROOT}/tools/reproduce.ts`, ...args],
-    env: { COURSE_MODE: "quick" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: result.code,
-    output: decoder.decode(result.stdout) + decoder.decode(result.stderr),
-  };
+/** Run the runner behind `deno task reproduce` (the user's command) in quick mode. */
+function reproduce(args: string[]): Promise<{ code: number; output: string }> {
+  return runDeno(["run", "--allow-all", "tools/reproduce.ts", ...args], { COURSE_MODE: "quick" });
 }
 
 /** The numbers a reader sees: printed streams and Markdown tables (not timings of progress bars). */

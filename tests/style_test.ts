@@ -3,22 +3,7 @@
  * notebooks' code cells formatted (tools/format_notebooks.ts; `deno fmt` skips notebooks).
  */
 import { assertEquals } from "./assert.ts";
-import { REPO_ROOT } from "../lib/runtime/config.ts";
-
-async function deno(args: string[]): Promise<{ code: number; output: string }> {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: result.code,
-    output: decoder.decode(result.stdout) + decoder.decode(result.stderr),
-  };
-}
+import { runDeno as deno } from "./run_deno.ts";
 
 Deno.test("deno fmt --check is clean", async () => {
   const run = await deno(["fmt", "--check"]);

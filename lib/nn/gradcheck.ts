@@ -53,20 +53,12 @@ export function numericalGradient(
   x: tf.Tensor,
   epsilon = 1e-3,
 ): Float64Array {
-  const base = Float32Array.from(x.dataSync());
-  const gradient = new Float64Array(base.length);
-  const evaluate = (values: Float32Array) =>
-    tf.tidy(() => error(tf.tensor(values, x.shape)).dataSync()[0]);
-  for (let i = 0; i < base.length; i++) {
-    const original = base[i];
-    base[i] = original + epsilon;
-    const plus = evaluate(base);
-    base[i] = original - epsilon;
-    const minus = evaluate(base);
-    base[i] = original;
-    gradient[i] = (plus - minus) / (2 * epsilon);
-  }
-  return gradient;
+  return sampledNumericalGradient(
+    error,
+    x,
+    Int32Array.from({ length: x.size }, (_, i) => i),
+    epsilon,
+  );
 }
 
 /**
