@@ -218,6 +218,41 @@ Deno.test({
 });
 
 Deno.test({
+  name: "blas conv2d dx stays right when the filter changes (flipped filters are kept per tensor)",
+  ignore,
+  fn: async () => {
+    const rng = new Random(12);
+    const xv = rng.uniformArray(2 * 7 * 6 * 4, -1, 1);
+    const fv = [0, 1, 2].map(() => rng.uniformArray(3 * 3 * 4 * 5, -1, 1));
+    const expected = await on(
+      "cpu",
+      () =>
+        fv.map((v) =>
+          tf.grad((xs: tf.Tensor) =>
+            tf.conv2d(xs as tf.Tensor4D, tf.tensor4d(v, [3, 3, 4, 5]), 1, "same").square().sum()
+          )(tf.tensor4d(xv, [2, 7, 6, 4]))
+        ),
+    );
+    await tf.setBackend("blas");
+    const x = tf.tensor4d(xv, [2, 7, 6, 4]);
+    const w = tf.variable(tf.tensor4d(fv[0], [3, 3, 4, 5]));
+    const dx = tf.grad((xs: tf.Tensor) =>
+      tf.conv2d(xs as tf.Tensor4D, w, 1, "same").square().sum()
+    );
+    for (let i = 0; i < 3; i++) {
+      w.assign(tf.tensor4d(fv[i], [3, 3, 4, 5]));
+      for (let repeat = 0; repeat < 2; repeat++) {
+        const g = dx(x);
+        const error = relativeError(g.dataSync() as Float32Array, expected[i]);
+        assert.ok(error <= TOLERANCE, `filter ${i}, repeat ${repeat}: relative error ${error}`);
+        g.dispose();
+      }
+    }
+    tf.dispose([x, w]);
+  },
+});
+
+Deno.test({
   name: "blas matMul gradients (tf.grads) agree with cpu",
   ignore,
   fn: async () => {
@@ -310,8 +345,122 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "blas add, sub, mul agree with cpu: equal shapes, scalars, channel vectors, other broadcasts",
+  name: "blas buffer reuse: outputs are recycled, but never arrays read, shared or given by users",
+  ignore,
+  fn: async () => {
+    await tf.setBackend("blas");
+    const pool = (tf.backend() as unknown as { pool: { hits: number } }).pool;
+    const rng = new Random(10);
+    const n = 96; // 9216 floats: above the pool's minimum size
+    const x = tensor(rng, [n, n]), y = tensor(rng, [n, n]);
+    const churn = () => {
+      for (let i = 0; i < 4; i++) tf.dispose([tf.matMul(y, x), tf.relu(y), tf.add(x, y)]);
+    };
+    // Data read by user code keeps its values after its tensor is disposed.
+    const a = tf.matMul(x, y);
+    const read = a.dataSync();
+    const copy = Float32Array.from(read);
+    a.dispose();
+    const hitsBefore = pool.hits;
+    churn();
+    assert.ok(pool.hits > hitsBefore, "disposed outputs are reused");
+    assert.deepEqual(read, copy);
+    // A slice shares its input's buffer in the cpu kernels: it survives the input's disposal.
+    const expected = tf.tidy(() => tf.matMul(x, y).slice([3, 0], [40, n]).dataSync());
+    const b = tf.matMul(x, y);
+    const view = b.slice([3, 0], [40, n]);
+    b.dispose();
+    churn();
+    assert.deepEqual(view.dataSync(), expected);
+    view.dispose();
+    // Arrays given to tf.tensor are never recycled.
+    const mine = rng.uniformArray(n * n, -1, 1), mineCopy = Float32Array.from(mine);
+    const t = tf.tensor(mine, [n, n]);
+    tf.dispose([t, tf.relu(t)]);
+    churn();
+    assert.deepEqual(mine, mineCopy);
+    tf.dispose([x, y]);
+  },
+});
+
+Deno.test({
+  name: "blas avgPool and its gradient agree with cpu: strides, paddings, rounding",
+  ignore,
+  fn: async () => {
+    const rng = new Random(9);
+    const pads = ["same", "valid", 1, 0] as const;
+    for (let trial = 0; trial < 20; trial++) {
+      const shape = [1 + rng.int(2), 3 + rng.int(9), 3 + rng.int(9), 1 + rng.int(6)];
+      const x = draw(rng, shape);
+      const filter: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+      const strides: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+      const pad = pads[trial % 4];
+      const rounding = typeof pad === "number" ? (trial % 3 ? "floor" : "ceil") : undefined;
+      const label = `avgPool ${shape} filter ${filter} strides ${strides} pad ${pad} ${rounding}`;
+      const pool = (xs: tf.Tensor) => tf.avgPool(xs as tf.Tensor4D, filter, strides, pad, rounding);
+      await agree(label, () => pool(x()));
+      await agree(`${label} grad`, () =>
+        tf.grad((xs: tf.Tensor) => {
+          const y = pool(xs);
+          return y.mul(tf.linspace(0.5, 1.5, y.size).reshape(y.shape)).sum();
+        })(x()));
+    }
+    // VGG's 2×2 stride-2 pooling on an even and an odd image.
+    for (const shape of [[1, 16, 16, 8], [2, 9, 7, 3]]) {
+      const x = draw(rng, shape);
+      await agree(
+        `avgPool 2×2 ${shape}`,
+        () =>
+          tf.grad((xs: tf.Tensor) => tf.avgPool(xs as tf.Tensor4D, 2, 2, "valid").square().sum())(
+            x(),
+          ),
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "blas sum agrees with cpu: leading, trailing, middle and scattered axes, keepDims",
+  ignore,
+  fn: async () => {
+    const rng = new Random(11);
+    const cases: [number[], number | number[] | null][] = [
+      [[100, 100], 0],
+      [[100, 10], 1],
+      [[100, 10], -1],
+      [[7], 0],
+      [[3, 4, 5], [0, 1]],
+      [[3, 4, 5], [1, 2]],
+      [[3, 4, 5], 1],
+      [[3, 4, 5], [0, 2]], // two blocks: the cpu kernel
+      [[2, 1, 4, 1, 3], [1, 2]],
+      [[2, 3, 4], null],
+      [[2, 3, 4], []],
+      [[0, 3], 0],
+      [[], null],
+    ];
+    for (let trial = 0; trial < 16; trial++) {
+      const rank = 1 + rng.int(4);
+      const shape = Array.from({ length: rank }, () => 1 + rng.int(5));
+      const axes = shape.map((_, i) => i).filter(() => rng.int(2) === 0);
+      cases.push([shape, axes]);
+    }
+    for (const [shape, axis] of cases) {
+      const x = draw(rng, shape);
+      await agree(`sum ${shape} axis ${axis}`, () => [
+        tf.sum(x(), axis ?? undefined),
+        tf.sum(x(), axis ?? undefined, true),
+      ]);
+    }
+    await agree(
+      "int32 sum",
+      () => tf.sum(tf.tensor([[1, 2], [3, 4]], [2, 2], "int32"), 0).toFloat(),
+    );
+  },
+});
+
+Deno.test({
+  name: "blas add, sub, mul, div agree with cpu on random broadcasts",
   ignore,
   fn: async () => {
     const rng = new Random(8);
@@ -324,17 +473,29 @@ Deno.test({
       [[2, 3, 4], [4]],
       [[4], [2, 3, 4]],
       [[2, 3, 4], [1, 4]],
-      [[2, 3, 4], [3, 1]], // general broadcast: the cpu kernel
+      [[2, 3, 4], [3, 1]],
+      [[100, 10], [100, 1]], // softmax's x − max
       [[3], [1, 1, 3]], // the result gains axes
+      [[2, 1, 4], [3, 1]],
+      [[], []],
     ];
+    // Random broadcasts up to rank 5: each axis of each operand kept, set to 1 or dropped.
+    for (let trial = 0; trial < 30; trial++) {
+      const rank = 1 + rng.int(5);
+      const full = Array.from({ length: rank }, () => 1 + rng.int(4));
+      const pick = () => full.map((d) => (rng.int(3) === 0 ? 1 : d)).slice(rng.int(rank));
+      shapes.push([pick(), pick()]);
+    }
     for (const [sa, sb] of shapes) {
       const a = draw(rng, sa), b = draw(rng, sb);
-      await agree(`add/sub/mul ${sa} ∘ ${sb}`, () => {
-        const outs = [tf.add(a(), b()), tf.sub(a(), b()), tf.mul(a(), b())];
+      await agree(`add/sub/mul/div ${sa} ∘ ${sb}`, () => {
+        const outs = [tf.add(a(), b()), tf.sub(a(), b()), tf.mul(a(), b()), tf.div(a(), b())];
         outs.forEach((o) => assert.deepEqual(o.shape, tf.broadcastTo(tf.zeros(sa), o.shape).shape));
         return outs;
       });
     }
     await agree("int32 add", () => tf.add(tf.tensor([1, 2, 3], [3], "int32"), 2).toFloat());
+    await agree("int32 div", () => tf.div(tf.tensor([1, 2, 7], [3], "int32"), 2).toFloat());
+    await agree("div by zero", () => tf.div(tf.tensor([1, 0, -1]), tf.zeros([3])));
   },
 });

@@ -4,7 +4,8 @@
  *
  * Every kernel of the cpu backend is registered for `blas` too, so any op works and gradients
  * come from tfjs's registered gradient configs; the overrides only change how the numbers are
- * computed.
+ * computed. Kernel outputs come from a pool of recycled buffers (`buffers.ts`; at most
+ * `COURSE_BLAS_POOL_MB`, default 256, MiB kept unused), since fresh memory costs page faults.
  *
  * @example
  * ```ts
@@ -18,12 +19,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { getKernelsForBackend, type KernelConfig, registerKernel } from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs-core";
 import { type Blas, openBlas } from "./ffi.ts";
+import { BufferPool } from "./buffers.ts";
 import type { BlasHost } from "./kernel_util.ts";
 import { batchMatMulConfig, fusedMatMulConfig } from "./matmul.ts";
 import { BLAS_CONV_KERNELS } from "./conv.ts";
 import { BLAS_POOL_KERNELS } from "./pool.ts";
 import { BLAS_ELEMENTWISE_KERNELS } from "./elementwise.ts";
+import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -35,19 +39,67 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_CONV_KERNELS,
   ...BLAS_POOL_KERNELS,
   ...BLAS_ELEMENTWISE_KERNELS,
+  ...BLAS_REDUCE_KERNELS,
 ];
 
-/** The cpu backend's storage and kernels, with an open BLAS library for the heavy ones. */
+/**
+ * The cpu backend's storage and kernels, with an open BLAS library for the heavy ones and a pool
+ * of recycled output buffers (see `buffers.ts`: storing, reading and disposing data keep the
+ * pool's counts).
+ */
 export class BlasBackend extends MathBackendCPU implements BlasHost {
   /** The opened BLAS library. */
   readonly blas: Blas;
+  /** Output buffers recycled between kernels. */
+  readonly pool: BufferPool;
 
-  /** A backend computing with `blas`. */
-  constructor(blas: Blas) {
+  /** A backend computing with `blas`, recycling outputs through `pool`. */
+  constructor(blas: Blas, pool: BufferPool = new BufferPool()) {
     super();
     this.blas = blas;
+    this.pool = pool;
     // The cpu backend greets its first use in Deno with advice to install tfjs-node.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** Store data (as the cpu backend does) and count the pooled buffer it refers to. */
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    const dataId = super.write(values, shape, dtype);
+    this.pool.adopt(values);
+    return dataId;
+  }
+
+  /** Take data moved from another backend, counting its buffer like {@linkcode write}. */
+  override move(
+    dataId: DataId,
+    values: BackendValues,
+    shape: number[],
+    dtype: DataType,
+    refCount: number,
+  ): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.pool.adopt(values);
+  }
+
+  /** Read data for user code; its buffer is never recycled afterwards. */
+  override readSync(dataId: DataId): BackendValues {
+    const entry = this.data.get(dataId);
+    if (entry) this.pool.expose(entry.values);
+    return super.readSync(dataId);
+  }
+
+  /** Dispose data; when it is deleted, its buffer may go back to the pool. */
+  override disposeData(dataId: DataId, force = false): boolean {
+    const entry = this.data.get(dataId);
+    const released = super.disposeData(dataId, force);
+    if (entry && !this.data.has(dataId)) this.pool.release(entry.values);
+    return released;
+  }
+
+  /** Release the pool's unused buffers. */
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
   }
 }
 

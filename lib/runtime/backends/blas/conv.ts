@@ -6,14 +6,22 @@
  */
 import {
   backend_util,
+  type DataId,
   type KernelConfig,
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { finishFused, fusedTail } from "./activation.ts";
-import { convBackpropFilter, convBackpropInput, convForward } from "./conv_math.ts";
-import type { PatchGeometry } from "./im2col.ts";
-import { asKernelFunc, floatValues, type KernelArgs, output, runCpu } from "./kernel_util.ts";
+import { convBackpropFilter, convBackpropInput, convForward, flipFilter } from "./conv_math.ts";
+import { isPointwise, type PatchGeometry } from "./im2col.ts";
+import {
+  asKernelFunc,
+  type BlasHost,
+  floatValues,
+  type KernelArgs,
+  output,
+  runCpu,
+} from "./kernel_util.ts";
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
@@ -69,7 +77,14 @@ function forward(
   if (!xv || !wv || !attrs) return undefined;
   const info = convInfo(x.shape, filter.shape, attrs, true);
   if (!info) return undefined;
-  const values = convForward(backend.blas, xv, wv, geometryOf(info), info.outChannels);
+  const values = convForward(
+    backend.blas,
+    xv,
+    wv,
+    geometryOf(info),
+    info.outChannels,
+    (n) => backend.pool.take(n),
+  );
   return { shape: [...info.outShape], values };
 }
 
@@ -85,6 +100,44 @@ function fusedConv2D(args: KernelArgs): TensorInfo {
   return finishFused(args.backend, result.shape, result.values, fusedTail(args.inputs, args.attrs));
 }
 
+/**
+ * Flipped filters of the transposed convolution (dx), kept per filter tensor while it lives:
+ * a network's weights are usually reused for many gradients (style transfer differentiates
+ * w.r.t. the image only), and flipping a 512×512 filter costs a few ms each time.
+ */
+const flipped = new Map<DataId, Float32Array>();
+let flippedBytes = 0;
+const FLIPPED_MAX_BYTES = 256 * 1024 * 1024;
+
+function flippedFilterOf(
+  backend: BlasHost,
+  filter: TensorInfo,
+  w: Float32Array,
+  info: Conv2DInfo,
+): Float32Array {
+  const known = flipped.get(filter.dataId);
+  if (known) return known;
+  // Forget the filters that have been disposed (and the oldest, past the size bound).
+  for (const [id, values] of flipped) {
+    if (!backend.data.has(id) || flippedBytes + w.byteLength > FLIPPED_MAX_BYTES) {
+      flipped.delete(id);
+      flippedBytes -= values.byteLength;
+    }
+  }
+  const out = flipFilter(
+    w,
+    info.filterHeight,
+    info.filterWidth,
+    info.inChannels,
+    info.outChannels,
+  );
+  if (w.byteLength <= FLIPPED_MAX_BYTES) {
+    flipped.set(filter.dataId, out);
+    flippedBytes += out.byteLength;
+  }
+  return out;
+}
+
 function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { dy, filter } = inputs;
   const dyv = floatValues(backend, dy), wv = floatValues(backend, filter);
@@ -92,7 +145,17 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo
     ? convInfo(attrs.inputShape as number[], filter.shape, attrs, false)
     : undefined;
   if (!info || !dyv || !wv) return runCpu("Conv2DBackpropInput", inputs, backend, attrs);
-  const values = convBackpropInput(backend.blas, dyv, wv, geometryOf(info), info.outChannels);
+  const g = geometryOf(info);
+  const strideOne = g.strideH === 1 && g.strideW === 1 && !isPointwise(g);
+  const values = convBackpropInput(
+    backend.blas,
+    dyv,
+    wv,
+    g,
+    info.outChannels,
+    (n) => backend.pool.take(n),
+    strideOne ? flippedFilterOf(backend, filter, wv, info) : undefined,
+  );
   return output(backend, [...info.inShape], values);
 }
 
@@ -103,7 +166,14 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInf
     ? convInfo(x.shape, attrs.filterShape as number[], attrs, false)
     : undefined;
   if (!info || !xv || !dyv) return runCpu("Conv2DBackpropFilter", inputs, backend, attrs);
-  const values = convBackpropFilter(backend.blas, xv, dyv, geometryOf(info), info.outChannels);
+  const values = convBackpropFilter(
+    backend.blas,
+    xv,
+    dyv,
+    geometryOf(info),
+    info.outChannels,
+    (n) => backend.pool.take(n),
+  );
   return output(backend, [...info.filterShape], values);
 }
 

@@ -192,6 +192,13 @@ export function openBlas(): Blas {
   );
 }
 
+/**
+ * Products with fewer multiply-adds than this run on one thread: handing work to a second
+ * thread costs more than it saves (an MLP's 100×784×100 products ran 5× slower on 2 threads
+ * than on 1 while other processes loaded the machine).
+ */
+export const SMALL_GEMM_MACS = 1 << 23;
+
 function makeBlas(
   lib: Library,
   path: string,
@@ -199,6 +206,12 @@ function makeBlas(
   description: string,
 ): Blas {
   const gemm = lib.symbols.cblas_sgemm;
+  let current = threads;
+  const useThreads = (n: number): void => {
+    if (current === undefined || current === n) return;
+    setThreads(lib, n);
+    current = n;
+  };
   return {
     path,
     threads,
@@ -210,6 +223,9 @@ function makeBlas(
         if (beta === 0) c.fill(0, 0, (m - 1) * ldc + n);
         else if (beta !== 1) { for (let i = 0; i < m; i++) scaleRow(c, i * ldc, n, beta); }
         return;
+      }
+      if (threads !== undefined && threads > 1) {
+        useThreads(m * n * k < SMALL_GEMM_MACS ? 1 : threads);
       }
       gemm(
         ROW_MAJOR,

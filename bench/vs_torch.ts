@@ -1,0 +1,412 @@
+/**
+ * The course's tfjs backend against PyTorch on the same machine, in the same run (issue 9):
+ *
+ * - `a_matmul`: a 1024² matmul;
+ * - `b_conv`: a 3×3 64→64 convolution on 1×128×128×64, forward + both gradients for a given dy;
+ * - `c_vgg_step`: VGG19's conv stack to relu5_1 (random weights, 2×2 average pooling as in Gatys
+ *   et al.) at 256², forward + backward of the output's sum w.r.t. the input image;
+ * - `d_mlp_epoch`: one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
+ *   plain SGD with tf autodiff.
+ *
+ * PyTorch runs the same workloads in `bench/torch_peer.py`, kept alive as a child process; the
+ * two are timed in alternating blocks, workload by workload, so that both see the same machine
+ * load (torch's OpenMP threads wait passively, see {@linkcode TorchPeer.start}). Prints a table
+ * and writes `out/bench.json` (a list of
+ * `{"name", "tfjs_s", "torch_s", "ratio", "backend"}`, ratio = tfjs / torch). Without torch it
+ * says "torch not installed" and reports tfjs alone (`torch_s` and `ratio` null).
+ *
+ * Run: `deno task bench` or `deno run -A bench/vs_torch.ts [--only a_matmul,b_conv]
+ * [--threads N] [--rounds N] [--profile] [--floor] [--no-torch]`. Threads (default: the logical
+ * cores) set both `COURSE_BLAS_THREADS` and `torch.set_num_threads`. `--profile` adds the kernels
+ * that take the most time in one tfjs run of each workload; `--floor` times the workload's matrix
+ * products as raw sgemm calls (`bench/sgemm_floor.ts`) in the same rounds, to show how much of
+ * the tfjs time BLAS itself takes (blas backend only). The Python used is `COURSE_TORCH_PYTHON`, else
+ * `/usr/bin/python3` where it exists (Debian's torch lives there), else `python3`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { Random } from "../lib/runtime/random.ts";
+import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
+import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
+
+/** One line of `out/bench.json`. */
+export interface BenchRecord {
+  /** Workload name (`a_matmul`, `b_conv`, `c_vgg_step`, `d_mlp_epoch`). */
+  name: string;
+  /** Median seconds per run in tfjs. */
+  tfjs_s: number;
+  /** Median seconds per run in PyTorch, or null when torch is not installed. */
+  torch_s: number | null;
+  /** tfjs_s / torch_s (below 1: tfjs is faster), or null without torch. */
+  ratio: number | null;
+  /** The tfjs backend that ran. */
+  backend: string;
+}
+
+/** A workload: `setup` builds its data once and returns one timed run. */
+interface Workload {
+  name: string;
+  /** Runs per timing block. */
+  runs: number;
+  setup(): Promise<{ run: () => Promise<void>; dispose: () => void }>;
+}
+
+const ARGS = Deno.args;
+
+function option(name: string): string | undefined {
+  const i = ARGS.indexOf(name);
+  return i >= 0 ? ARGS[i + 1] : undefined;
+}
+
+const threads = Number(option("--threads") ?? navigator.hardwareConcurrency ?? 2);
+Deno.env.set("COURSE_BLAS_THREADS", String(threads));
+const rounds = Number(option("--rounds") ?? 3);
+const only = option("--only")?.split(",");
+
+/** VGG19's convolutions per block up to conv5_1; a 2×2 pool follows each of the first four. */
+const VGG19_TO_CONV5_1: readonly number[][] = [
+  [64, 64],
+  [128, 128],
+  [256, 256, 256, 256],
+  [512, 512, 512, 512],
+  [512],
+];
+
+/**
+ * Run `f` in a tidy and dispose its outputs. The CPU backends compute synchronously, so the
+ * outputs are not read back (torch's side does not read its results either; and reading hands the
+ * buffer to user code, which keeps the blas backend from recycling it).
+ */
+async function settle(f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const out = tf.tidy(f);
+  tf.dispose(Array.isArray(out) ? out : [out]);
+  await Promise.resolve();
+}
+
+const WORKLOADS: Workload[] = [
+  {
+    name: "a_matmul",
+    runs: 5,
+    setup() {
+      const rng = new Random(1);
+      const a = rng.normalTensor([1024, 1024]), b = rng.normalTensor([1024, 1024]);
+      return Promise.resolve({
+        run: () => settle(() => tf.matMul(a, b)),
+        dispose: () => tf.dispose([a, b]),
+      });
+    },
+  },
+  {
+    name: "b_conv",
+    runs: 3,
+    setup() {
+      const rng = new Random(2);
+      const x = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
+      const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
+      const dy = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
+      const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+        tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, "same")
+      );
+      return Promise.resolve({
+        run: () => settle(() => grads([x, w], dy)),
+        dispose: () => tf.dispose([x, w, dy]),
+      });
+    },
+  },
+  {
+    name: "c_vgg_step",
+    runs: 2,
+    setup() {
+      const rng = new Random(3);
+      const weights: tf.Tensor4D[] = [];
+      let channels = 3;
+      for (const block of VGG19_TO_CONV5_1) {
+        for (const out of block) {
+          const std = Math.sqrt(2 / (9 * channels));
+          weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
+          channels = out;
+        }
+      }
+      const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
+      const forward = (input: tf.Tensor4D): tf.Tensor4D => {
+        let h = input, i = 0;
+        VGG19_TO_CONV5_1.forEach((block, b) => {
+          for (let j = 0; j < block.length; j++) h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
+          if (b < 4) h = tf.avgPool(h, 2, 2, "valid");
+        });
+        return h;
+      };
+      const dx = tf.grad((input: tf.Tensor) => forward(input as tf.Tensor4D).sum());
+      return Promise.resolve({
+        run: () => settle(() => dx(x)),
+        dispose: () => tf.dispose([x, ...weights]),
+      });
+    },
+  },
+  {
+    name: "d_mlp_epoch",
+    runs: 1,
+    async setup() {
+      const { train } = await loadMnist();
+      const rng = new Random(4);
+      const hidden = 100, batch = 100, lr = 0.1;
+      const w1 = tf.variable(rng.normalTensor([MNIST_PIXELS, hidden], 0, Math.sqrt(2 / 784)));
+      const b1 = tf.variable(tf.zeros([hidden]));
+      const w2 = tf.variable(rng.normalTensor([hidden, MNIST_CLASSES], 0, Math.sqrt(2 / hidden)));
+      const b2 = tf.variable(tf.zeros([MNIST_CLASSES]));
+      const optimizer = tf.train.sgd(lr);
+      const run = async (): Promise<void> => {
+        const order = rng.permutation(train.count);
+        let last: tf.Scalar | null = null;
+        for (let start = 0; start + batch <= train.count; start += batch) {
+          const xs = new Float32Array(batch * MNIST_PIXELS);
+          const ys = new Float32Array(batch * MNIST_CLASSES);
+          for (let i = 0; i < batch; i++) {
+            const k = order[start + i];
+            xs.set(
+              train.images.subarray(k * MNIST_PIXELS, (k + 1) * MNIST_PIXELS),
+              i * MNIST_PIXELS,
+            );
+            ys[i * MNIST_CLASSES + train.labels[k]] = 1;
+          }
+          last?.dispose();
+          last = tf.tidy(() => {
+            const x = tf.tensor2d(xs, [batch, MNIST_PIXELS]);
+            const y = tf.tensor2d(ys, [batch, MNIST_CLASSES]);
+            return optimizer.minimize(() => {
+              const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+              const logits = tf.add(tf.matMul(h, w2), b2);
+              return tf.losses.softmaxCrossEntropy(y, logits);
+            }, true) as tf.Scalar;
+          });
+        }
+        if (last) {
+          await last.data(); // wait for the last step, as torch's loop does
+          last.dispose();
+        }
+      };
+      return { run, dispose: () => tf.dispose([w1, b1, w2, b2]) };
+    },
+  },
+];
+
+/** The PyTorch peer process, answering one block of runs per request. */
+class TorchPeer {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #lines: AsyncIterator<string>;
+  /** e.g. "torch 1.13.0a0, 2 threads". */
+  readonly description: string;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    lines: AsyncIterator<string>,
+    description: string,
+  ) {
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#lines = lines;
+    this.description = description;
+  }
+
+  /**
+   * Start the peer, or return why it cannot run ("torch not installed: …"). Its OpenMP threads
+   * wait passively unless `OMP_WAIT_POLICY` says otherwise: with the default busy-waiting, an MLP
+   * epoch took torch 27–34 s instead of 2 s on 2 threads while other processes loaded the machine.
+   */
+  static async start(threads: number): Promise<TorchPeer | string> {
+    const python = pythonCommand();
+    const ompWaitPolicy = Deno.env.get("OMP_WAIT_POLICY") ?? "PASSIVE";
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(python, {
+        args: [
+          new URL("./torch_peer.py", import.meta.url).pathname,
+          "--serve",
+          "--threads",
+          String(threads),
+        ],
+        env: { OMP_WAIT_POLICY: ompWaitPolicy },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      return `torch not installed (${python} did not start: ${(error as Error).message})`;
+    }
+    const lines = readLines(child.stdout);
+    const first = await lines.next();
+    const header = first.done ? { error: "the peer ended at once" } : JSON.parse(first.value);
+    if (header.error) {
+      await child.stdin.close().catch(() => {});
+      await child.status;
+      return String(header.error).startsWith("torch not installed")
+        ? String(header.error)
+        : `torch not installed (${header.error})`;
+    }
+    return new TorchPeer(
+      child,
+      lines,
+      `torch ${header.torch}, ${header.threads} threads, OMP_WAIT_POLICY=${ompWaitPolicy}`,
+    );
+  }
+
+  /** Time `runs` runs of a workload (the first request per workload also warms it up). */
+  async time(name: string, runs: number): Promise<number[]> {
+    await this.#writer.write(new TextEncoder().encode(`${name} ${runs}\n`));
+    const line = await this.#lines.next();
+    if (line.done) throw new Error("the torch peer ended early");
+    const answer = JSON.parse(line.value);
+    if (answer.error) throw new Error(`torch peer: ${answer.error}`);
+    return answer.runs_s as number[];
+  }
+
+  /** End the peer. */
+  async close(): Promise<void> {
+    await this.#writer.close();
+    await this.#child.status;
+  }
+}
+
+function pythonCommand(): string {
+  const forced = Deno.env.get("COURSE_TORCH_PYTHON");
+  if (forced) return forced;
+  try {
+    Deno.statSync("/usr/bin/python3");
+    return "/usr/bin/python3";
+  } catch {
+    return "python3";
+  }
+}
+
+async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let at: number;
+    while ((at = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, at);
+      pending = pending.slice(at + 1);
+    }
+  }
+  if (pending) yield pending;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((p, q) => p - q);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function timeTfjs(run: () => Promise<void>, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    times.push((performance.now() - start) / 1000);
+  }
+  return times;
+}
+
+async function profileTfjs(name: string, run: () => Promise<void>): Promise<void> {
+  const byKernel = new Map<string, number>();
+  const info = await tf.profile(async () => {
+    await run();
+  });
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+  }
+  const total = [...byKernel.values()].reduce((p, v) => p + v, 0);
+  console.log(`  profile of one tfjs ${name}: kernel time ${(total / 1000).toFixed(3)} s`);
+  for (const [kernel, ms] of [...byKernel].sort((p, q) => q[1] - p[1]).slice(0, 10)) {
+    console.log(
+      `    ${kernel.padEnd(26)} ${(ms / 1000).toFixed(3)} s  ${(100 * ms / total).toFixed(1)}%`,
+    );
+  }
+}
+
+const backend = await initBackend();
+const peer = ARGS.includes("--no-torch")
+  ? "torch not requested (--no-torch)"
+  : await TorchPeer.start(threads);
+console.log(`tfjs backend: ${backend.summary}`);
+console.log(
+  typeof peer === "string" ? peer : `peer: ${peer.description}`,
+);
+console.log(
+  `machine: ${navigator.hardwareConcurrency} logical cores, ${Deno.build.target}; ${threads} threads each`,
+);
+
+const records: BenchRecord[] = [];
+for (const workload of WORKLOADS) {
+  if (only && !only.includes(workload.name)) continue;
+  const { run, dispose } = await workload.setup();
+  try {
+    await run(); // warm-up
+  } catch (error) {
+    // e.g. the wasm backend has no Conv2DBackpropFilter kernel.
+    const reason = (error as Error).message.split("\n")[0];
+    console.log(
+      `${workload.name.padEnd(12)} skipped: tfjs ${backend.name} cannot run it (${reason})`,
+    );
+    dispose();
+    continue;
+  }
+  const tfjsTimes: number[] = [], torchTimes: number[] = [], floorTimes: number[] = [];
+  const gemms = ARGS.includes("--floor") && backend.name === "blas"
+    ? WORKLOAD_GEMMS[workload.name]
+    : undefined;
+  for (let r = 0; r < rounds; r++) {
+    tfjsTimes.push(...await timeTfjs(run, workload.runs));
+    if (typeof peer !== "string") torchTimes.push(...await peer.time(workload.name, workload.runs));
+    if (gemms) floorTimes.push(timeGemms(gemms, workload.runs));
+  }
+  if (gemms) {
+    const floor = median(floorTimes), flops = gemmFlops(gemms);
+    console.log(
+      `  ${workload.name}: its sgemm calls alone ${floor.toFixed(4)} s (${
+        (flops / floor / 1e9).toFixed(0)
+      } GFLOP/s), ${(100 * floor / median(tfjsTimes)).toFixed(0)}% of the tfjs median`,
+    );
+  }
+  if (ARGS.includes("--profile")) await profileTfjs(workload.name, run);
+  dispose();
+  const tfjsS = median(tfjsTimes);
+  const torchS = torchTimes.length ? median(torchTimes) : null;
+  records.push({
+    name: workload.name,
+    tfjs_s: tfjsS,
+    torch_s: torchS,
+    ratio: torchS === null ? null : tfjsS / torchS,
+    backend: backend.name,
+  });
+  const r = records[records.length - 1];
+  console.log(
+    `${r.name.padEnd(12)} tfjs ${r.tfjs_s.toFixed(4).padStart(8)} s   torch ${
+      r.torch_s === null ? "       —" : r.torch_s.toFixed(4).padStart(8)
+    } s   ratio ${r.ratio === null ? "   —" : r.ratio.toFixed(2).padStart(5)}   ${r.backend}` +
+      `   (tfjs runs ${tfjsTimes.map((t) => t.toFixed(3)).join(" ")}${
+        torchTimes.length ? `; torch runs ${torchTimes.map((t) => t.toFixed(3)).join(" ")}` : ""
+      })`,
+  );
+}
+if (typeof peer !== "string") await peer.close();
+
+console.log("\nworkload      tfjs median   torch median   ratio   backend");
+for (const r of records) {
+  console.log(
+    `${r.name.padEnd(13)} ${r.tfjs_s.toFixed(4).padStart(9)} s  ${
+      r.torch_s === null ? "     —     " : `${r.torch_s.toFixed(4).padStart(9)} s`
+    }  ${r.ratio === null ? "   —  " : r.ratio.toFixed(2).padStart(6)}   ${r.backend}`,
+  );
+}
+await Deno.mkdir(new URL("../out/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("../out/bench.json", import.meta.url),
+  JSON.stringify(records, null, 2) + "\n",
+);
+console.log("wrote out/bench.json");
+Deno.exit(0); // a wasm fallback's worker threads would otherwise keep the process alive
