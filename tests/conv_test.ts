@@ -1,0 +1,251 @@
+/**
+ * lib/nn/conv.ts: the custom convolution and pooling gradients agree with the cpu backend's on
+ * random shapes, strides and paddings — computed on the wasm backend (where "auto" uses them),
+ * on the cpu backend itself, and through "auto" on blas when a BLAS library is present.
+ *
+ * All backends live in this one process: tfjs switches between registered backends with
+ * `tf.setBackend`, and every tensor is made on the backend that computes with it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
+import {
+  avgPool2d,
+  conv2d,
+  convGeometry,
+  type GradientPath,
+  maxPool2d,
+  type Padding,
+  usesCustomGradients,
+  windowCounts,
+} from "../lib/nn/conv.ts";
+import { Random } from "../lib/runtime/random.ts";
+import { setupWasm } from "../lib/runtime/backends/wasm.ts";
+import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+
+// The course's backend for this process; every test switches back to it when done, so that test
+// files sharing the process run on it too.
+await initBackend();
+const home = tf.getBackend();
+let blasReason: string | undefined;
+try {
+  await setupBlas();
+} catch (error) {
+  blasReason = (error as Error).message;
+}
+if (home !== "wasm") await setupWasm(); // a wasm flavour is already running when home is wasm
+await tf.setBackend("cpu");
+(tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+await tf.setBackend(home);
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Run `f` on `backend` and return its outputs as plain arrays (nothing left allocated). */
+async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(f);
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outs);
+  assertEquals(tf.memory().numTensors, before, `tensors leaked on ${backend}`);
+  await tf.setBackend(home);
+  return values;
+}
+
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
+  assertEquals(actual.length, expected.length);
+  let diff = 0, scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+interface Case {
+  x: number[];
+  filter: [number, number];
+  strides: [number, number];
+  padding: Padding;
+  cout: number;
+}
+
+/** Random shapes: batch 1–2, sides 5–12, filters 1–4, strides 1–3, both paddings. */
+function randomCases(rng: Random, count: number): Case[] {
+  const cases: Case[] = [];
+  while (cases.length < count) {
+    const filter: [number, number] = [1 + rng.int(4), 1 + rng.int(4)];
+    const x = [1 + rng.int(2), 5 + rng.int(8), 5 + rng.int(8), 1 + rng.int(5)];
+    const strides: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+    const padding: Padding = rng.int(2) === 0 ? "valid" : "same";
+    cases.push({ x, filter, strides, padding, cout: 1 + rng.int(6) });
+  }
+  // The shapes VGG19 and the MNIST CNN use.
+  cases.push({ x: [2, 8, 8, 3], filter: [3, 3], strides: [1, 1], padding: "same", cout: 4 });
+  cases.push({ x: [2, 12, 12, 1], filter: [5, 5], strides: [1, 1], padding: "same", cout: 3 });
+  return cases;
+}
+
+const describe = (c: Case) =>
+  `x [${c.x}] filter ${c.filter.join("×")} stride ${c.strides.join(",")} ${c.padding}`;
+
+Deno.test("convGeometry follows tfjs's output sizes and 'same' padding", () => {
+  const rng = new Random(5);
+  for (const c of randomCases(rng, 30)) {
+    const g = convGeometry([c.x[1], c.x[2]], c.filter, c.strides, c.padding);
+    const info = tf.backend_util.computeConv2DInfo(
+      c.x as [number, number, number, number],
+      [...c.filter, c.x[3], 1],
+      c.strides,
+      1,
+      c.padding,
+    );
+    assertEquals([g.outHeight, g.outWidth], [info.outHeight, info.outWidth], describe(c));
+    assertEquals([g.pad.top, g.pad.left], [info.padInfo.top, info.padInfo.left], describe(c));
+  }
+  const counts = windowCounts(convGeometry([3, 3], 2, 1, "same"));
+  assertEquals(Array.from(counts.dataSync()), [4, 4, 2, 4, 4, 2, 2, 2, 1]);
+  counts.dispose();
+});
+
+Deno.test("conv2d: custom gradients (wasm, cpu) and auto (blas) match the cpu backend's", async () => {
+  const rng = new Random(17);
+  for (const c of randomCases(rng, 24)) {
+    const g = convGeometry([c.x[1], c.x[2]], c.filter, c.strides, c.padding);
+    const wShape = [...c.filter, c.x[3], c.cout];
+    const xv = rng.normalArray(size(c.x));
+    const wv = rng.normalArray(size(wShape));
+    const rv = rng.normalArray(c.x[0] * g.outHeight * g.outWidth * c.cout);
+    const run = (gradient: GradientPath) => () => {
+      const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
+      const w = tf.tensor4d(wv, wShape as [number, number, number, number]);
+      const r = tf.tensor(rv, [c.x[0], g.outHeight, g.outWidth, c.cout]);
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        conv2d(a as tf.Tensor4D, b as tf.Tensor4D, { ...c, gradient });
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([
+        x,
+        w,
+      ]);
+      // With a constant filter only ∂E/∂x is computed (VGG19's case).
+      const constant = (a: tf.Tensor) =>
+        conv2d(a as tf.Tensor4D, w, { ...c, gradient, constantFilter: true });
+      const dxOnly = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(constant(a), r)))(x);
+      return [f(x, w), dx, dw, dxOnly];
+    };
+    const expected = await on("cpu", run("builtin"));
+    const runs: [string, GradientPath][] = [["wasm", "custom"], ["wasm", "auto"], [
+      "cpu",
+      "custom",
+    ]];
+    if (blasReason === undefined) runs.push(["blas", "auto"]);
+    for (const [backend, path] of runs) {
+      const got = await on(backend, run(path));
+      ["y", "dx", "dw", "dx (constant filter)"].forEach((name, k) => {
+        const error = maxRelativeError(got[k], expected[k === 3 ? 1 : k]);
+        assert(error < 2e-5, `${backend}/${path} ${name}, ${describe(c)}: relative error ${error}`);
+      });
+    }
+  }
+});
+
+Deno.test("maxPool2d: custom gradient (wasm, cpu) and auto (blas) match the cpu backend's", async () => {
+  const rng = new Random(23);
+  const cases = randomCases(rng, 24);
+  // Ties: small integers, so that windows hold equal maxima; the first one gets the gradient.
+  const tieCase = { x: [2, 8, 9, 3], filter: [3, 3], strides: [2, 2], padding: "same", cout: 1 };
+  for (const c of [...cases, tieCase as Case]) {
+    const g = convGeometry([c.x[1], c.x[2]], c.filter, c.strides, c.padding);
+    const xv = c === tieCase
+      ? Float32Array.from(rng.normalArray(size(c.x)), (v) => Math.round(v))
+      : rng.normalArray(size(c.x));
+    const rv = rng.normalArray(c.x[0] * g.outHeight * g.outWidth * c.x[3]);
+    const run = (gradient: GradientPath) => () => {
+      const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
+      const r = tf.tensor(rv, [c.x[0], g.outHeight, g.outWidth, c.x[3]]);
+      const f = (a: tf.Tensor) =>
+        maxPool2d(a as tf.Tensor4D, {
+          size: c.filter,
+          strides: c.strides,
+          padding: c.padding,
+          gradient,
+        });
+      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+    };
+    const expected = await on("cpu", run("builtin"));
+    const runs: [string, GradientPath][] = [["wasm", "auto"], ["cpu", "custom"]];
+    if (blasReason === undefined) runs.push(["blas", "auto"]);
+    for (const [backend, path] of runs) {
+      const got = await on(backend, run(path));
+      ["y", "dx"].forEach((name, k) => {
+        const error = maxRelativeError(got[k], expected[k]);
+        assert(error < 1e-6, `${backend}/${path} ${name}, ${describe(c)}: relative error ${error}`);
+      });
+    }
+  }
+});
+
+Deno.test("avgPool2d: the gradient is the forward pass's adjoint and matches the cpu backend's", async () => {
+  const rng = new Random(29);
+  for (const c of randomCases(rng, 24)) {
+    const g = convGeometry([c.x[1], c.x[2]], c.filter, c.strides, c.padding);
+    const xv = rng.normalArray(size(c.x));
+    const rv = rng.normalArray(c.x[0] * g.outHeight * g.outWidth * c.x[3]);
+    const options = { size: c.filter, strides: c.strides, padding: c.padding };
+    const run = (gradient: GradientPath) => () => {
+      const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
+      const r = tf.tensor(rv, [c.x[0], g.outHeight, g.outWidth, c.x[3]]);
+      const f = (a: tf.Tensor) => avgPool2d(a as tf.Tensor4D, { ...options, gradient });
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x);
+      // Average pooling is linear, so ⟨pool(x), r⟩ must equal ⟨x, ∂⟨pool(x), r⟩/∂x⟩ exactly.
+      return [f(x), dx, tf.sum(tf.mul(f(x), r)), tf.sum(tf.mul(x, dx))];
+    };
+    // The cpu backend's gradient of the same function written as a depthwise convolution with a
+    // ones filter over the zero-padded input, divided by each window's pixel count.
+    const reference = () => {
+      const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
+      const r = tf.tensor(rv, [c.x[0], g.outHeight, g.outWidth, c.x[3]]);
+      const ones = tf.ones([...c.filter, c.x[3], 1]) as tf.Tensor4D;
+      const counts = windowCounts(g);
+      const f = (a: tf.Tensor) => {
+        const p = tf.pad(a as tf.Tensor4D, [[0, 0], [g.pad.top, g.pad.bottom], [
+          g.pad.left,
+          g.pad.right,
+        ], [0, 0]]);
+        return tf.div(tf.depthwiseConv2d(p, ones, c.strides, "valid"), counts);
+      };
+      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+    };
+    const expected = await on("cpu", reference);
+    const builtin = await on("cpu", run("builtin"));
+    const runs: [string, GradientPath][] = [["wasm", "auto"], ["wasm", "custom"], ["cpu", "auto"]];
+    if (blasReason === undefined) runs.push(["blas", "auto"]);
+    for (const [backend, path] of runs) {
+      const got = await on(backend, run(path));
+      ["y", "dx"].forEach((name, k) => {
+        const error = maxRelativeError(got[k], expected[k]);
+        assert(error < 1e-5, `${backend}/${path} ${name}, ${describe(c)}: relative error ${error}`);
+      });
+      const [lhs, rhs] = [got[2][0], got[3][0]];
+      assertAlmostEquals(
+        lhs,
+        rhs,
+        1e-4 * (1 + Math.abs(lhs)),
+        `${backend} adjoint, ${describe(c)}`,
+      );
+    }
+    if (c.padding === "valid") {
+      // Without padding every window is full, and tfjs's built-in gradient agrees.
+      assert(maxRelativeError(builtin[1], expected[1]) < 1e-5, `builtin dx, ${describe(c)}`);
+    }
+  }
+});
+
+Deno.test("auto uses the custom gradients on wasm only", async () => {
+  await tf.setBackend("wasm");
+  assert(usesCustomGradients());
+  await tf.setBackend("cpu");
+  assert(!usesCustomGradients());
+  assert(!usesCustomGradients("blas"));
+  await tf.setBackend(home);
+  if (blasReason !== undefined) console.warn(`blas not available here: ${blasReason}`);
+});
