@@ -6,11 +6,14 @@
  * come from tfjs's registered gradient configs; the overrides only change how the numbers are
  * computed. Kernel outputs come from a pool of recycled buffers (`buffers.ts`; at most
  * `COURSE_BLAS_POOL_MB`, default 256, MiB kept unused), since fresh memory costs page faults.
+ * Convolutions go to oneDNN where `libdnnl.so.2` loads (`dnnl_ffi.ts`; `COURSE_DNNL=0` turns it
+ * off), else to im2col + sgemm; the description says which.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * const description = await setupBlas(); // "OpenBLAS 0.3.21 (libopenblas.so.0), 2 threads"
+ * // "system BLAS through FFI: OpenBLAS 0.3.21 (libopenblas.so.0), 2 threads; convolutions …"
+ * const description = await setupBlas();
  * tf.matMul(tf.ones([512, 512]), tf.ones([512, 512])).print();
  * ```
  *
@@ -22,6 +25,7 @@ import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs-core";
 import { type Blas, openBlas } from "./ffi.ts";
 import { BufferPool } from "./buffers.ts";
+import { type Dnnl, openDnnl } from "./dnnl_ffi.ts";
 import type { BlasHost } from "./kernel_util.ts";
 import { batchMatMulConfig, fusedMatMulConfig } from "./matmul.ts";
 import { BLAS_CONV_KERNELS } from "./conv.ts";
@@ -52,12 +56,15 @@ export class BlasBackend extends MathBackendCPU implements BlasHost {
   readonly blas: Blas;
   /** Output buffers recycled between kernels. */
   readonly pool: BufferPool;
+  /** oneDNN for the convolutions, if it was found. */
+  readonly dnnl?: Dnnl;
 
-  /** A backend computing with `blas`, recycling outputs through `pool`. */
-  constructor(blas: Blas, pool: BufferPool = new BufferPool()) {
+  /** A backend computing with `blas` (and `dnnl`'s convolutions), recycling outputs through `pool`. */
+  constructor(blas: Blas, pool: BufferPool = new BufferPool(), dnnl?: Dnnl) {
     super();
     this.blas = blas;
     this.pool = pool;
+    this.dnnl = dnnl;
     // The cpu backend greets its first use in Deno with advice to install tfjs-node.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -118,6 +125,7 @@ export function registerBlasKernels(): void {
 }
 
 let opened: Blas | undefined;
+let dnnlOpened: Dnnl | string = "not tried";
 
 /**
  * Open the system BLAS, register the `blas` backend and make it the active one.
@@ -128,10 +136,15 @@ export async function setupBlas(): Promise<string> {
     opened = openBlas();
     registerBlasKernels();
     const blas = opened;
-    tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas), 0);
+    dnnlOpened = openDnnl();
+    const dnnl = typeof dnnlOpened === "string" ? undefined : dnnlOpened;
+    tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas, new BufferPool(), dnnl), 0);
   }
   if (!(await tf.setBackend(BLAS_BACKEND_NAME))) {
     throw new Error(`tf.setBackend('${BLAS_BACKEND_NAME}') returned false`);
   }
-  return `system BLAS through FFI: ${opened.description}; other kernels pure JavaScript`;
+  const convs = typeof dnnlOpened === "string"
+    ? `convolutions im2col + sgemm (no oneDNN: ${dnnlOpened})`
+    : `convolutions ${dnnlOpened.description}`;
+  return `system BLAS through FFI: ${opened.description}; ${convs}; other kernels pure JavaScript`;
 }

@@ -1,6 +1,8 @@
 /**
  * Convolution kernels of the `blas` backend: `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`
  * and `Conv2DBackpropFilter` for NHWC float32 tensors (other layouts go to the cpu kernels).
+ * When the backend has oneDNN (`dnnl_conv.ts`), it computes them; cases it does not take use
+ * im2col + sgemm.
  *
  * @module
  */
@@ -14,6 +16,12 @@ import {
 import { finishFused, fusedTail } from "./activation.ts";
 import { convBackpropFilter, convBackpropInput, convForward, flipFilter } from "./conv_math.ts";
 import { isPointwise, type PatchGeometry } from "./im2col.ts";
+import {
+  dnnlConvBackpropFilter,
+  dnnlConvBackpropInput,
+  dnnlConvForward,
+  type DnnlGeometry,
+} from "./dnnl_conv.ts";
 import {
   asKernelFunc,
   type BlasHost,
@@ -69,6 +77,11 @@ export function geometryOf(info: Conv2DInfo): PatchGeometry {
   };
 }
 
+/** The geometry with the padding after the image, as oneDNN wants it. */
+function dnnlGeometryOf(info: Conv2DInfo): DnnlGeometry {
+  return { ...geometryOf(info), padBottom: info.padInfo.bottom, padRight: info.padInfo.right };
+}
+
 function forward(
   { inputs, backend, attrs }: KernelArgs,
 ): { shape: number[]; values: Float32Array } | undefined {
@@ -77,6 +90,19 @@ function forward(
   if (!xv || !wv || !attrs) return undefined;
   const info = convInfo(x.shape, filter.shape, attrs, true);
   if (!info) return undefined;
+  const take = (n: number) => backend.pool.take(n);
+  const fast = backend.dnnl &&
+    dnnlConvForward(
+      backend.dnnl,
+      xv,
+      wv,
+      dnnlGeometryOf(info),
+      info.outChannels,
+      take,
+      filter.dataId,
+      (id) => backend.data.has(id),
+    );
+  if (fast) return { shape: [...info.outShape], values: fast };
   const values = convForward(
     backend.blas,
     xv,
@@ -145,6 +171,18 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo
     ? convInfo(attrs.inputShape as number[], filter.shape, attrs, false)
     : undefined;
   if (!info || !dyv || !wv) return runCpu("Conv2DBackpropInput", inputs, backend, attrs);
+  const fast = backend.dnnl &&
+    dnnlConvBackpropInput(
+      backend.dnnl,
+      dyv,
+      wv,
+      dnnlGeometryOf(info),
+      info.outChannels,
+      (n) => backend.pool.take(n),
+      filter.dataId,
+      (id) => backend.data.has(id),
+    );
+  if (fast) return output(backend, [...info.inShape], fast);
   const g = geometryOf(info);
   const strideOne = g.strideH === 1 && g.strideW === 1 && !isPointwise(g);
   const values = convBackpropInput(
@@ -166,6 +204,16 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInf
     ? convInfo(x.shape, attrs.filterShape as number[], attrs, false)
     : undefined;
   if (!info || !xv || !dyv) return runCpu("Conv2DBackpropFilter", inputs, backend, attrs);
+  const fast = backend.dnnl &&
+    dnnlConvBackpropFilter(
+      backend.dnnl,
+      xv,
+      dyv,
+      dnnlGeometryOf(info),
+      info.outChannels,
+      (n) => backend.pool.take(n),
+    );
+  if (fast) return output(backend, [...info.filterShape], fast);
   const values = convBackpropFilter(
     backend.blas,
     xv,

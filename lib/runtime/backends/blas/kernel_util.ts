@@ -14,6 +14,7 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Blas } from "./ffi.ts";
 import type { BufferPool } from "./buffers.ts";
+import type { Dnnl } from "./dnnl_ffi.ts";
 
 /** What the BLAS kernels need of their backend: the cpu backend's storage and an open BLAS. */
 export interface BlasHost extends MathBackendCPU {
@@ -21,6 +22,8 @@ export interface BlasHost extends MathBackendCPU {
   readonly blas: Blas;
   /** Recycled output buffers: take outputs from here (see `buffers.ts`). */
   readonly pool: BufferPool;
+  /** oneDNN for the convolutions, when it was found (else they use im2col + sgemm). */
+  readonly dnnl?: Dnnl;
 }
 
 /** The arguments tfjs passes to a kernel function, with the backend typed. */

@@ -1,0 +1,471 @@
+/**
+ * NHWC float32 convolutions through oneDNN (forward, backward data, backward weights): the fast
+ * path of the `blas` backend's conv kernels when `libdnnl` is present (see `dnnl_ffi.ts`).
+ *
+ * Activations stay NHWC (tfjs's layout, no copies); filters go to the layout oneDNN prefers
+ * (`format_tag any`), reordered once per filter tensor and kept while the tensor lives. Primitives
+ * are made once per shape. Every function returns `undefined` when oneDNN cannot take the case
+ * (the caller then runs the im2col + sgemm path).
+ *
+ * @example
+ * ```ts
+ * const dnnl = openDnnl();
+ * if (typeof dnnl !== "string") {
+ *   const y = dnnlConvForward(dnnl, x, w, geometry, outChannels, (n) => new Float32Array(n),
+ *     undefined, () => false); // undefined: use the sgemm path
+ * }
+ * ```
+ *
+ * @module
+ */
+import type { DataId } from "@tensorflow/tfjs-core";
+import { check, DNNL, type Dnnl, DNNL_SIZES, readPointer } from "./dnnl_ffi.ts";
+import type { PatchGeometry } from "./im2col.ts";
+
+/** A patch geometry with the padding after the image too (bottom, right). */
+export interface DnnlGeometry extends PatchGeometry {
+  /** Rows of zeros below the image. */
+  padBottom: number;
+  /** Columns of zeros right of the image. */
+  padRight: number;
+}
+
+/** Counts for tests and benchmarks: how often oneDNN ran, and which implementations. */
+export const dnnlStats: { calls: number; refused: number; reorders: number; impls: Set<string> } = {
+  calls: 0,
+  refused: 0,
+  reorders: 0,
+  impls: new Set<string>(),
+};
+
+type Ptr = Deno.PointerValue;
+
+/** A reorder from one weights layout to another. */
+interface Reorder {
+  prim: Ptr;
+  from: Ptr;
+  to: Ptr;
+  args: Uint8Array;
+}
+
+/** A convolution primitive with its memory objects (data handles set per call). */
+interface Entry {
+  /** The primitive's cache key (kind and geometry). */
+  key: string;
+  pd: Ptr;
+  prim: Ptr;
+  /** Memory objects in the order of `args`: [activation in, weights, activation out]. */
+  mems: Ptr[];
+  args: Uint8Array;
+  /** Floats of the weights (or diff weights) in the primitive's layout. */
+  weightFloats: number;
+  /** Reorder between the tfjs (hwio) filter layout and the primitive's, if they differ. */
+  reorder?: Reorder;
+  /** For backward weights in another layout: where the primitive writes before the reorder. */
+  scratch?: Float32Array;
+}
+
+const entries = new Map<string, Entry | null>();
+
+/**
+ * Arrays shorter than this go to the sgemm path: V8 may keep small typed arrays inside its heap,
+ * where the garbage collector can move them, and tiny convolutions gain nothing from oneDNN.
+ */
+const MIN_FLOATS = 64;
+
+function dims(values: number[]): BigInt64Array {
+  return BigInt64Array.from(values.map((v) => BigInt(v)));
+}
+
+function memoryDesc(dnnl: Dnnl, shape: number[], tag: number): Uint8Array {
+  const md = new Uint8Array(DNNL_SIZES.memoryDesc);
+  check(
+    dnnl.api.dnnl_memory_desc_init_by_tag(md, shape.length, dims(shape), DNNL.f32, tag),
+    "dnnl_memory_desc_init_by_tag",
+  );
+  return md;
+}
+
+function ptrOf(bytes: Uint8Array): Ptr {
+  return Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>);
+}
+
+function createMemory(dnnl: Dnnl, md: Ptr): Ptr {
+  const out = new BigUint64Array(1);
+  check(dnnl.api.dnnl_memory_create(out, md, dnnl.engine, null), "dnnl_memory_create");
+  return readPointer(out);
+}
+
+function execArgs(pairs: [number, Ptr][]): Uint8Array {
+  const bytes = new Uint8Array(DNNL_SIZES.execArg * pairs.length);
+  const view = new DataView(bytes.buffer);
+  pairs.forEach(([arg, mem], i) => {
+    view.setInt32(i * DNNL_SIZES.execArg, arg, true);
+    view.setBigUint64(i * DNNL_SIZES.execArg + 8, BigInt(Deno.UnsafePointer.value(mem)), true);
+  });
+  return bytes;
+}
+
+function createPrimitive(dnnl: Dnnl, pd: Ptr): Ptr {
+  const out = new BigUint64Array(1);
+  check(dnnl.api.dnnl_primitive_create(out, pd), "dnnl_primitive_create");
+  return readPointer(out);
+}
+
+function implName(dnnl: Dnnl, pd: Ptr): string {
+  const out = new BigUint64Array(1);
+  check(
+    dnnl.api.dnnl_primitive_desc_query(pd, DNNL.queryImplInfoStr, 0, out),
+    "dnnl_primitive_desc_query",
+  );
+  const p = readPointer(out);
+  return p ? new Deno.UnsafePointerView(p).getCString() : "?";
+}
+
+function makeReorder(dnnl: Dnnl, from: Ptr, to: Ptr): Reorder {
+  const out = new BigUint64Array(1);
+  check(
+    dnnl.api.dnnl_reorder_primitive_desc_create(out, from, dnnl.engine, to, dnnl.engine, null),
+    "dnnl_reorder_primitive_desc_create",
+  );
+  const pd = readPointer(out);
+  const prim = createPrimitive(dnnl, pd);
+  dnnl.api.dnnl_primitive_desc_destroy(pd);
+  const fromMem = createMemory(dnnl, from), toMem = createMemory(dnnl, to);
+  return {
+    prim,
+    from: fromMem,
+    to: toMem,
+    args: execArgs([[DNNL.argFrom, fromMem], [DNNL.argTo, toMem]]),
+  };
+}
+
+function runReorder(dnnl: Dnnl, r: Reorder, from: Float32Array, to: Float32Array): void {
+  check(dnnl.api.dnnl_memory_set_data_handle(r.from, from), "dnnl_memory_set_data_handle");
+  check(dnnl.api.dnnl_memory_set_data_handle(r.to, to), "dnnl_memory_set_data_handle");
+  check(dnnl.api.dnnl_primitive_execute(r.prim, dnnl.stream, 2, r.args), "reorder execute");
+  dnnl.api.dnnl_stream_wait(dnnl.stream);
+  dnnlStats.reorders++;
+}
+
+type Kind = "fwd" | "bwd_data" | "bwd_weights";
+
+function keyOf(kind: Kind, g: DnnlGeometry, outChannels: number): string {
+  return [
+    kind,
+    g.batch,
+    g.inH,
+    g.inW,
+    g.channels,
+    g.outH,
+    g.outW,
+    g.fh,
+    g.fw,
+    g.strideH,
+    g.strideW,
+    g.dilH,
+    g.dilW,
+    g.padTop,
+    g.padLeft,
+    g.padBottom,
+    g.padRight,
+    outChannels,
+  ].join(",");
+}
+
+/** The descriptors shared by the three kinds: src, weights (any), dst and the geometry. */
+interface Descs {
+  src: Uint8Array;
+  weights: Uint8Array;
+  weightsPlain: Uint8Array;
+  dst: Uint8Array;
+  strides: BigInt64Array;
+  dilates: BigInt64Array;
+  padL: BigInt64Array;
+  padR: BigInt64Array;
+}
+
+function descs(dnnl: Dnnl, g: DnnlGeometry, outChannels: number): Descs {
+  const wShape = [outChannels, g.channels, g.fh, g.fw];
+  return {
+    src: memoryDesc(dnnl, [g.batch, g.channels, g.inH, g.inW], DNNL.tagNhwc),
+    weights: memoryDesc(dnnl, wShape, DNNL.tagAny),
+    weightsPlain: memoryDesc(dnnl, wShape, DNNL.tagHwio),
+    dst: memoryDesc(dnnl, [g.batch, outChannels, g.outH, g.outW], DNNL.tagNhwc),
+    strides: dims([g.strideH, g.strideW]),
+    dilates: dims([g.dilH - 1, g.dilW - 1]),
+    padL: dims([g.padTop, g.padLeft]),
+    padR: dims([g.padBottom, g.padRight]),
+  };
+}
+
+function createPd(dnnl: Dnnl, opDesc: Uint8Array, hint: Ptr): Ptr {
+  const out = new BigUint64Array(1);
+  check(
+    dnnl.api.dnnl_primitive_desc_create(out, opDesc, null, dnnl.engine, hint),
+    "dnnl_primitive_desc_create",
+  );
+  return readPointer(out);
+}
+
+function forwardPd(dnnl: Dnnl, d: Descs): Ptr {
+  const cd = new Uint8Array(DNNL_SIZES.convolutionDesc);
+  check(
+    dnnl.api.dnnl_dilated_convolution_forward_desc_init(
+      cd,
+      DNNL.forwardTraining,
+      DNNL.convolutionDirect,
+      d.src,
+      d.weights,
+      null,
+      d.dst,
+      d.strides,
+      d.dilates,
+      d.padL,
+      d.padR,
+    ),
+    "dnnl_dilated_convolution_forward_desc_init",
+  );
+  return createPd(dnnl, cd, null);
+}
+
+/** Build the primitive of `kind`, or throw if oneDNN refuses it (or offers only a slow one). */
+function build(dnnl: Dnnl, kind: Kind, g: DnnlGeometry, outChannels: number): Entry {
+  const d = descs(dnnl, g, outChannels);
+  const api = dnnl.api;
+  const fwd = forwardPd(dnnl, d);
+  let pd: Ptr = fwd;
+  try {
+    if (kind !== "fwd") {
+      const cd = new Uint8Array(DNNL_SIZES.convolutionDesc);
+      if (kind === "bwd_data") {
+        check(
+          api.dnnl_dilated_convolution_backward_data_desc_init(
+            cd,
+            DNNL.convolutionDirect,
+            d.src,
+            d.weights,
+            d.dst,
+            d.strides,
+            d.dilates,
+            d.padL,
+            d.padR,
+          ),
+          "dnnl_dilated_convolution_backward_data_desc_init",
+        );
+      } else {
+        check(
+          api.dnnl_dilated_convolution_backward_weights_desc_init(
+            cd,
+            DNNL.convolutionDirect,
+            d.src,
+            d.weights,
+            null,
+            d.dst,
+            d.strides,
+            d.dilates,
+            d.padL,
+            d.padR,
+          ),
+          "dnnl_dilated_convolution_backward_weights_desc_init",
+        );
+      }
+      pd = createPd(dnnl, cd, fwd);
+    }
+  } finally {
+    if (pd !== fwd) api.dnnl_primitive_desc_destroy(fwd);
+  }
+  const impl = implName(dnnl, pd);
+  if (impl.startsWith("ref")) {
+    api.dnnl_primitive_desc_destroy(pd);
+    throw new Error(`only the reference implementation (${impl})`);
+  }
+  dnnlStats.impls.add(`${kind}:${impl}`);
+  const q = (what: number): Ptr => api.dnnl_primitive_desc_query_md(pd, what, 0);
+  const [inQ, wQ, outQ, argIn, argW, argOut] = kind === "fwd"
+    ? [
+      DNNL.querySrcMd,
+      DNNL.queryWeightsMd,
+      DNNL.queryDstMd,
+      DNNL.argSrc,
+      DNNL.argWeights,
+      DNNL.argDst,
+    ]
+    : kind === "bwd_data"
+    ? [
+      DNNL.queryDiffDstMd,
+      DNNL.queryWeightsMd,
+      DNNL.queryDiffSrcMd,
+      DNNL.argDiffDst,
+      DNNL.argWeights,
+      DNNL.argDiffSrc,
+    ]
+    : [
+      DNNL.querySrcMd,
+      DNNL.queryDiffDstMd,
+      DNNL.queryDiffWeightsMd,
+      DNNL.argSrc,
+      DNNL.argDiffDst,
+      DNNL.argDiffWeights,
+    ];
+  // For backward weights the "weights" slot holds dy and the output is dW.
+  const weightsMd = kind === "bwd_weights" ? q(outQ) : q(wQ);
+  const mems = [createMemory(dnnl, q(inQ)), createMemory(dnnl, q(wQ)), createMemory(dnnl, q(outQ))];
+  const prim = createPrimitive(dnnl, pd);
+  const plain = ptrOf(d.weightsPlain);
+  const same = api.dnnl_memory_desc_equal(weightsMd, plain) === 1;
+  const weightFloats = Number(api.dnnl_memory_desc_get_size(weightsMd)) / 4;
+  const entry: Entry = {
+    key: keyOf(kind, g, outChannels),
+    pd,
+    prim,
+    mems,
+    args: execArgs([[argIn, mems[0]], [argW, mems[1]], [argOut, mems[2]]]),
+    weightFloats,
+  };
+  if (!same) {
+    entry.reorder = kind === "bwd_weights"
+      ? makeReorder(dnnl, weightsMd, plain)
+      : makeReorder(dnnl, plain, weightsMd);
+    if (kind === "bwd_weights") {
+      entry.scratch = new Float32Array(Math.max(weightFloats, MIN_FLOATS));
+    }
+  }
+  return entry;
+}
+
+function entryOf(dnnl: Dnnl, kind: Kind, g: DnnlGeometry, outChannels: number): Entry | null {
+  const key = keyOf(kind, g, outChannels);
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    try {
+      entry = build(dnnl, kind, g, outChannels);
+    } catch {
+      entry = null; // oneDNN cannot take this case: the sgemm path will
+    }
+    entries.set(key, entry);
+  }
+  if (!entry) dnnlStats.refused++;
+  return entry;
+}
+
+/**
+ * Filters in oneDNN's layout, kept per filter tensor and primitive while the tensor lives (a
+ * network's weights are used for many steps; a new tensor, e.g. after `assign`, has a new id).
+ */
+const reordered = new Map<DataId, Map<string, Float32Array>>();
+let reorderedBytes = 0;
+const REORDERED_MAX_BYTES = 256 * 1024 * 1024;
+
+function weightsFor(
+  dnnl: Dnnl,
+  entry: Entry,
+  w: Float32Array,
+  filterId: DataId | undefined,
+  alive: (id: DataId) => boolean,
+  variant: string,
+): Float32Array {
+  const reorder = entry.reorder;
+  if (!reorder) return w;
+  const key = `${entry.key}|${variant}`;
+  const known = filterId === undefined ? undefined : reordered.get(filterId)?.get(key);
+  if (known) return known;
+  const out = new Float32Array(Math.max(entry.weightFloats, MIN_FLOATS));
+  runReorder(dnnl, reorder, w, out);
+  if (filterId === undefined || out.byteLength > REORDERED_MAX_BYTES) return out;
+  // Forget filters that have been disposed (and all, past the size bound).
+  for (const [id, byEntry] of reordered) {
+    if (!alive(id) || reorderedBytes + out.byteLength > REORDERED_MAX_BYTES) {
+      for (const values of byEntry.values()) reorderedBytes -= values.byteLength;
+      reordered.delete(id);
+    }
+  }
+  let byEntry = reordered.get(filterId);
+  if (!byEntry) reordered.set(filterId, byEntry = new Map());
+  byEntry.set(key, out);
+  reorderedBytes += out.byteLength;
+  return out;
+}
+
+function run(dnnl: Dnnl, entry: Entry, a: Float32Array, b: Float32Array, c: Float32Array): void {
+  const api = dnnl.api;
+  check(api.dnnl_memory_set_data_handle(entry.mems[0], a), "dnnl_memory_set_data_handle");
+  check(api.dnnl_memory_set_data_handle(entry.mems[1], b), "dnnl_memory_set_data_handle");
+  check(api.dnnl_memory_set_data_handle(entry.mems[2], c), "dnnl_memory_set_data_handle");
+  check(api.dnnl_primitive_execute(entry.prim, dnnl.stream, 3, entry.args), "convolution execute");
+  api.dnnl_stream_wait(dnnl.stream);
+  dnnlStats.calls++;
+}
+
+function large(...arrays: Float32Array[]): boolean {
+  return arrays.every((a) => a.length >= MIN_FLOATS);
+}
+
+/**
+ * y = conv(x, w) into `out` (NHWC, `outChannels` channels). `filterId` identifies the filter
+ * tensor for the reordered-filter cache; `alive` tells whether a cached filter still exists;
+ * `variant` names what `w` is made of that tensor (e.g. "flipped"), so that caches stay apart.
+ * Returns `undefined` (nothing taken or written) when oneDNN does not take the case.
+ */
+export function dnnlConvForward(
+  dnnl: Dnnl,
+  x: Float32Array,
+  w: Float32Array,
+  g: DnnlGeometry,
+  outChannels: number,
+  take: (n: number) => Float32Array,
+  filterId: DataId | undefined,
+  alive: (id: DataId) => boolean,
+  variant = "",
+): Float32Array | undefined {
+  const n = g.batch * g.outH * g.outW * outChannels;
+  if (!large(x, w) || n < MIN_FLOATS) return undefined;
+  const entry = entryOf(dnnl, "fwd", g, outChannels);
+  if (!entry) return undefined;
+  const out = take(n);
+  run(dnnl, entry, x, weightsFor(dnnl, entry, w, filterId, alive, variant), out);
+  return out;
+}
+
+/** dx of a convolution into `out` (NHWC input shape); see {@linkcode dnnlConvForward}. */
+export function dnnlConvBackpropInput(
+  dnnl: Dnnl,
+  dy: Float32Array,
+  w: Float32Array,
+  g: DnnlGeometry,
+  outChannels: number,
+  take: (n: number) => Float32Array,
+  filterId: DataId | undefined,
+  alive: (id: DataId) => boolean,
+): Float32Array | undefined {
+  const n = g.batch * g.inH * g.inW * g.channels;
+  if (!large(dy, w) || n < MIN_FLOATS) return undefined;
+  const entry = entryOf(dnnl, "bwd_data", g, outChannels);
+  if (!entry) return undefined;
+  const out = take(n);
+  run(dnnl, entry, dy, weightsFor(dnnl, entry, w, filterId, alive, ""), out);
+  return out;
+}
+
+/** dW of a convolution into `out` (tfjs filter layout [fh, fw, in, out]). */
+export function dnnlConvBackpropFilter(
+  dnnl: Dnnl,
+  x: Float32Array,
+  dy: Float32Array,
+  g: DnnlGeometry,
+  outChannels: number,
+  take: (n: number) => Float32Array,
+): Float32Array | undefined {
+  const n = g.fh * g.fw * g.channels * outChannels;
+  if (!large(x, dy) || n < MIN_FLOATS) return undefined;
+  const entry = entryOf(dnnl, "bwd_weights", g, outChannels);
+  if (!entry) return undefined;
+  const out = take(n);
+  if (!entry.scratch || !entry.reorder) {
+    run(dnnl, entry, x, dy, out);
+    return out;
+  }
+  run(dnnl, entry, x, dy, entry.scratch);
+  runReorder(dnnl, entry.reorder, entry.scratch, out);
+  return out;
+}
