@@ -102,7 +102,13 @@ async function reproduceOne(
   const executed = `${out}/notebooks/${stem}.ipynb`;
   const started = performance.now();
   const progress = progressPrinter(`${counter} ${stem}`);
-  const result = await executeNotebook(path, executed, { ...options, onEvent: progress });
+  let result = await executeNotebook(path, executed, { ...options, onEvent: progress });
+  if (result.failure?.index === -1) {
+    // Jupyter itself failed, not a cell (seen once: "ValueError: Invalid Signature" on a message
+    // from the Deno kernel): run the notebook once more in a fresh kernel, and say so.
+    console.warn(`${counter} ${stem}: ${result.failure.message.split("\n")[0]}; running it again`);
+    result = await executeNotebook(path, executed, { ...options, onEvent: progress });
+  }
   const seconds = (performance.now() - started) / 1000;
 
   const problems: CellProblem[] = [];
