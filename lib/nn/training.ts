@@ -234,10 +234,21 @@ export interface TrainingProgress {
   loss: number;
 }
 
+/**
+ * What {@linkcode train} needs of an optimiser: a learning rate (set by schedules) and a step.
+ * {@linkcode SGD} is one; `Adam` in `adam.ts` another.
+ */
+export interface Optimizer {
+  /** η; schedules overwrite it every epoch. */
+  learningRate: number;
+  /** Update the parameters in place from their gradients (same order). */
+  step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void;
+}
+
 /** Settings of {@linkcode train}. */
 export interface TrainOptions {
   /** The optimiser (its learning rate is overwritten by `schedule`, if given). */
-  optimizer: SGD;
+  optimizer: SGD | Optimizer;
   /** Passes over the training set. */
   epochs: number;
   /** Examples per minibatch (the training set size gives full-batch gradient descent). */
