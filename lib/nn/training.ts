@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import { backward, dropoutMasks, forward, type Network } from "./network.ts";
+import { backward, dropoutMasks, forward, type Network, predict } from "./network.ts";
 import { networkParameters, type Parameter, type SGD } from "./optimizers.ts";
 import type { LearningRateSchedule } from "./schedules.ts";
 import { dropout } from "./dropout.ts";
@@ -99,16 +99,7 @@ export function networkModel(net: Network, options: { dropout?: DropoutRates } =
         return { loss: value, grads: variables.map((v) => grads[v.name]) };
       });
     },
-    predict(X) {
-      return tf.tidy(() => {
-        let z: tf.Tensor = X;
-        for (const layer of net.layers) {
-          const u = tf.add(tf.matMul(layer.W, z), layer.b);
-          z = layer.activation ? layer.activation.f(u) : net.output.activation(u);
-        }
-        return z as tf.Tensor2D;
-      });
-    },
+    predict: (X) => predict(net, X) as tf.Tensor2D,
     error: (Y, D) => net.output.error(Y, D),
   };
 }
