@@ -3,21 +3,9 @@
  * files, a "download" served from the local data folder, a corrupt download rejected, and the
  * message when the network cannot be reached.
  */
+import { needsWeights, skipReason, weightsDir } from "./vgg19_weights.ts";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
-import { externalPath } from "../lib/data/external.ts";
-import { VGG19_DIR } from "../lib/vision/vgg19.ts";
 import { fetchWeights, rawUrl, verifyWeights, weightFiles } from "../tools/fetch_weights.ts";
-
-const weightsDir = externalPath(VGG19_DIR);
-let skipReason: string | undefined;
-try {
-  await Deno.stat(`${weightsDir}/model.json`);
-} catch {
-  skipReason = `no VGG19 weights in ${weightsDir} (set COURSE_DATA_DIR)`;
-  console.warn(`fetch_weights_test: skipping the tests that need the weights: ${skipReason}`);
-}
-const needsWeights = (name: string) =>
-  skipReason === undefined ? name : `${name} (skipped: ${skipReason})`;
 
 /** A fetch that serves the files of `dir` by name, optionally damaging one. */
 function localFetch(dir: string, damage?: string): typeof fetch {

@@ -7,14 +7,13 @@
  * folder lacks them (CI sets COURSE_DATA_DIR, so they run there).
  */
 import * as tf from "@tensorflow/tfjs";
+import { needsWeights, skipReason, weightsDir } from "./vgg19_weights.ts";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { externalPath } from "../lib/data/external.ts";
 import { Random } from "../lib/runtime/random.ts";
 import {
   loadVgg19,
   readVgg19Weights,
-  VGG19_DIR,
   VGG19_LAYERS,
   vggDeprocess,
   vggPreprocess,
@@ -22,17 +21,6 @@ import {
 import { VGG_MEAN_BGR } from "../lib/vision/preprocess.ts";
 
 await initBackend();
-
-const weightsDir = externalPath(VGG19_DIR);
-let skipReason: string | undefined;
-try {
-  await Deno.stat(`${weightsDir}/model.json`);
-} catch {
-  skipReason = `no VGG19 weights in ${weightsDir} (set COURSE_DATA_DIR)`;
-  console.warn(`vgg19_test: skipping the tests that need the weights: ${skipReason}`);
-}
-const needsWeights = (name: string) =>
-  skipReason === undefined ? name : `${name} (skipped: ${skipReason})`;
 
 Deno.test("vggPreprocess: RGB 0–255 → BGR minus the ImageNet mean, and back", () => {
   const rgb = tf.tensor3d([10, 20, 30, 255, 0, 128], [1, 2, 3]);
