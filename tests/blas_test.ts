@@ -499,3 +499,47 @@ Deno.test({
     await agree("div by zero", () => tf.div(tf.tensor([1, 0, -1]), tf.zeros([3])));
   },
 });
+
+Deno.test({
+  name: "blas neg, exp, log, sigmoid, tanh, square, sqrt, abs agree with cpu, special values too",
+  ignore,
+  fn: async () => {
+    const rng = new Random(12);
+    const special = Float32Array.of(
+      0,
+      -0,
+      1,
+      -1,
+      1e-30,
+      88,
+      -88,
+      100,
+      -100,
+      Infinity,
+      -Infinity,
+      NaN,
+    );
+    const random = draw(rng, [3, 5, 7]);
+    const inputs: [string, () => tf.Tensor][] = [
+      ["random 3×5×7", () => random().mul(6)],
+      ["special values", fixed(special, [special.length])],
+      ["empty", () => tf.zeros([0, 3])],
+    ];
+    for (const [label, x] of inputs) {
+      await agree(label, () => [
+        tf.neg(x()),
+        tf.exp(x()),
+        tf.log(x()),
+        tf.sigmoid(x()),
+        tf.tanh(x()),
+        tf.square(x()),
+        tf.sqrt(x()),
+        tf.abs(x()),
+      ]);
+    }
+    await agree("int32 neg, abs", () => [
+      tf.neg(tf.tensor([1, -2, 3], [3], "int32")).toFloat(),
+      tf.abs(tf.tensor([1, -2, 3], [3], "int32")).toFloat(),
+    ]);
+  },
+});
