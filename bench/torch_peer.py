@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
 """PyTorch peer of the course's tfjs benchmark (bench/vs_torch.ts): the same workloads, timed here.
 
-Workloads (float32, CPU):
+Workloads (float32, CPU; e_lbfgs_iter's L-BFGS vectors float64):
   a_matmul     1024x1024 @ 1024x1024
   b_conv       3x3 64->64 conv on 1x128x128x64, 'same' padding: forward, dx and dW for a given dy
   c_vgg_step   VGG19 conv stack to relu5_1 (random He weights, 2x2 average pooling) at 256x256:
                forward + backward of sum(output) w.r.t. the input image, as in style transfer
   d_mlp_epoch  one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
                plain SGD (lr 0.1), shuffled once per epoch
+  e_lbfgs_iter one L-BFGS iteration of the style transfer at 256x256 in steady state (issue 8):
+               the optimised image x (3*256*256 values, float64 like the course's Float64Array)
+               goes through the same random VGG19 stack as c_vgg_step (to conv5_1, average
+               pooling); loss = alpha*L_content + beta*sum_l w_l E_l with alpha = 1e-3, beta = 1,
+               L_content = 1/2 sum (F - P)^2 at conv4_2, E_l = sum (G - A)^2 / (4 N^2 M^2) at
+               conv1_1, conv2_1, conv3_1, conv4_1, conv5_1 (w_l = 1/5), G = F F^T the Gram matrix
+               of the layer's maps reshaped [N, M] (layers taken after their ReLU); targets P and
+               A from two random images, computed once. One run = x -> float32 input, forward,
+               loss.backward(), loss.item(), gradient -> float64; the two-loop recursion (as
+               lib/optim/lbfgs.ts's lbfgsDirection, float64 tensors) over a full, fixed memory of
+               20 random pairs (s ~ N(0, 0.01^2), y = s + eps/2 with eps ~ N(0, 0.01^2), so
+               y^T s > 0); x <- x + 1e-3 * direction (no line search)
 
 Usage:
   python3 bench/torch_peer.py [--threads N] [--only NAME,...] [--mnist DIR]
@@ -22,6 +34,7 @@ If torch cannot be imported it prints {"error": "torch not installed: ..."} and 
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -34,10 +47,17 @@ except ImportError as error:  # the benchmark reports this and shows tfjs number
     print(json.dumps({"error": f"torch not installed: {error}"}))
     sys.exit(3)
 
-RUNS = {"a_matmul": 15, "b_conv": 7, "c_vgg_step": 5, "d_mlp_epoch": 3}
+RUNS = {"a_matmul": 15, "b_conv": 7, "c_vgg_step": 5, "d_mlp_epoch": 3, "e_lbfgs_iter": 5}
 
 # VGG19 output channels per block up to conv5_1; a 2x2 pool follows each of the first four blocks.
 VGG19_TO_CONV5_1 = [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512]]
+
+# e_lbfgs_iter's settings (see the module notes and bench/vs_torch.ts).
+STYLE_SIDE = 256
+CONTENT_LAYER = "conv4_2"
+STYLE_LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+CONTENT_WEIGHT, STYLE_WEIGHT = 1e-3, 1.0
+LBFGS_MEMORY, LBFGS_STEP = 20, 1e-3
 
 
 def timed(step, runs, warm_up=True):
@@ -75,7 +95,8 @@ def make_conv(gen, _mnist):
     return step
 
 
-def make_vgg(gen, _mnist):
+def random_vgg_weights(gen):
+    """He-initialised kernels N(0, 2/(9*Cin)) for VGG19_TO_CONV5_1, no biases."""
     weights = []
     channels = 3
     for block in VGG19_TO_CONV5_1:
@@ -83,21 +104,107 @@ def make_vgg(gen, _mnist):
             std = (2.0 / (9 * channels)) ** 0.5
             weights.append(torch.randn(out, channels, 3, 3, generator=gen) * std)
             channels = out
-    x = torch.rand(1, 3, 256, 256, generator=gen, requires_grad=True)
+    return weights
 
-    def forward(h):
-        i = 0
-        for b, block in enumerate(VGG19_TO_CONV5_1):
-            for _ in block:
-                h = F.relu(F.conv2d(h, weights[i], padding=1))
-                i += 1
-            if b < 4:
-                h = F.avg_pool2d(h, 2, 2)
-        return h
+
+def vgg_forward(weights, h, taps=None):
+    """The stack to relu5_1; `taps` receives every layer's maps as "convB_C" (after its ReLU)."""
+    i = 0
+    for b, block in enumerate(VGG19_TO_CONV5_1):
+        for j in range(len(block)):
+            h = F.relu(F.conv2d(h, weights[i], padding=1))
+            i += 1
+            if taps is not None:
+                taps[f"conv{b + 1}_{j + 1}"] = h
+        if b < 4:
+            h = F.avg_pool2d(h, 2, 2)
+    return h
+
+
+def make_vgg(gen, _mnist):
+    weights = random_vgg_weights(gen)
+    x = torch.rand(1, 3, 256, 256, generator=gen, requires_grad=True)
 
     def step():
         x.grad = None
-        forward(x).sum().backward()
+        vgg_forward(weights, x).sum().backward()
+
+    return step
+
+
+def gram(maps):
+    """G = F F^T (N x N) of one image's maps 1 x N x h x w, F = the maps reshaped [N, M]."""
+    f = maps.reshape(maps.shape[1], -1)
+    return f @ f.t()
+
+
+def lbfgs_direction(g, s, y):
+    """The two-loop recursion, as lbfgsDirection in lib/optim/lbfgs.ts: -H g from pairs s, y."""
+    m = len(s)
+    q = g.clone()
+    alpha, rho = [0.0] * m, [0.0] * m
+    for k in range(m - 1, -1, -1):
+        rho[k] = 1.0 / torch.dot(y[k], s[k]).item()
+        alpha[k] = rho[k] * torch.dot(s[k], q).item()
+        q.add_(y[k], alpha=-alpha[k])
+    gamma = 1.0
+    if m:
+        gamma = torch.dot(s[m - 1], y[m - 1]).item() / torch.dot(y[m - 1], y[m - 1]).item()
+    q.mul_(gamma)
+    for k in range(m):
+        beta = rho[k] * torch.dot(y[k], q).item()
+        q.add_(s[k], alpha=alpha[k] - beta)
+    return q.neg_()
+
+
+def make_lbfgs_iter(gen, _mnist):
+    side = STYLE_SIDE
+    n = 3 * side * side
+    weights = random_vgg_weights(gen)
+
+    def features(image):
+        taps = {}
+        vgg_forward(weights, image, taps)
+        return taps
+
+    with torch.no_grad():
+        photo = torch.rand(1, 3, side, side, generator=gen)
+        painting = torch.rand(1, 3, side, side, generator=gen)
+        content_target = features(photo)[CONTENT_LAYER]
+        style_maps = features(painting)
+        style_targets = [gram(style_maps[layer]) for layer in STYLE_LAYERS]
+        del style_maps
+
+    def loss_of(image):
+        maps = features(image)
+        content = 0.5 * ((maps[CONTENT_LAYER] - content_target) ** 2).sum()
+        style = 0
+        for layer, target in zip(STYLE_LAYERS, style_targets):
+            n_l = maps[layer].shape[1]
+            m_l = maps[layer].shape[2] * maps[layer].shape[3]
+            e_l = ((gram(maps[layer]) - target) ** 2).sum() / (4 * n_l ** 2 * m_l ** 2)
+            style = style + e_l / len(STYLE_LAYERS)
+        return CONTENT_WEIGHT * content + STYLE_WEIGHT * style
+
+    x = torch.rand(n, generator=gen).to(torch.float64)
+    s, y = [], []
+    for k in range(LBFGS_MEMORY):
+        sk = torch.randn(n, generator=gen, dtype=torch.float64) * 0.01
+        yk = sk + 0.5 * (torch.randn(n, generator=gen, dtype=torch.float64) * 0.01)
+        if not torch.dot(sk, yk).item() > 0:
+            raise ValueError(f"e_lbfgs_iter: pair {k} has y^T s <= 0")
+        s.append(sk)
+        y.append(yk)
+
+    def step():
+        image = x.view(1, 3, side, side).to(torch.float32).requires_grad_()
+        loss = loss_of(image)
+        loss.backward()
+        if not math.isfinite(loss.item()):
+            raise ValueError("e_lbfgs_iter: loss not finite")
+        gradient = image.grad.reshape(-1).to(torch.float64)
+        direction = lbfgs_direction(gradient, s, y)
+        x.add_(direction, alpha=LBFGS_STEP)
 
     return step
 
@@ -135,7 +242,7 @@ def make_mlp(gen, mnist):
 
 
 MAKERS = {"a_matmul": make_matmul, "b_conv": make_conv, "c_vgg_step": make_vgg,
-          "d_mlp_epoch": make_mlp}
+          "d_mlp_epoch": make_mlp, "e_lbfgs_iter": make_lbfgs_iter}
 
 
 def run(name, mnist, cache, runs=None):

@@ -6,7 +6,33 @@
  * - `c_vgg_step`: VGG19's conv stack to relu5_1 (random weights, 2×2 average pooling as in Gatys
  *   et al.) at 256², forward + backward of the output's sum w.r.t. the input image;
  * - `d_mlp_epoch`: one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
- *   plain SGD with tf autodiff.
+ *   plain SGD with tf autodiff;
+ * - `e_lbfgs_iter`: one L-BFGS iteration of the style transfer at 256² in steady state (issue 8),
+ *   see below.
+ *
+ * `e_lbfgs_iter` optimises the network input x (1×256×256×3, n = 196 608 values, kept as a
+ * `Float64Array` as `lib/vision/style_transfer.ts` does) through the same random VGG19 stack as
+ * `c_vgg_step` (same He-initialised weight construction, no biases, average pooling, to conv5_1).
+ * The loss is α·L_content + β·Σ_l w_l E_l with α = 1e-3, β = 1: L_content = ½Σ(F − P)² at
+ * conv4_2, E_l = Σ(G − A)²/(4N²M²) at conv1_1, conv2_1, conv3_1, conv4_1, conv5_1 (w_l = 1/5),
+ * G = XᵀX the Gram matrix of the layer's maps as an M×N matrix (layer names: after the ReLU, as
+ * in `lib/vision/vgg19.ts`). The targets P (a random "photo") and A (a random "painting") are
+ * computed once in setup. One timed run is exactly:
+ *
+ * 1. one loss + gradient evaluation as `StyleObjective.evaluate` does it: x → Float32 input
+ *    tensor, `tf.valueAndGrad` through the network and the course's loss ops
+ *    (`lib/vision/style_losses.ts`, whose hand-derived backward passes take the same matrix
+ *    products as autodiff's), value and gradient read back, the gradient widened to a
+ *    `Float64Array` (as `minimizeLbfgs` does);
+ * 2. the two-loop recursion `lbfgsDirection` of `lib/optim/lbfgs.ts` over a full memory of
+ *    m = 20 pairs (s, y), filled in setup with random pairs (s ~ N(0, 0.01²), y = s + ½ε with
+ *    ε ~ N(0, 0.01²), so yᵀs > 0) and never changed, so that every run does the whole 20-pair
+ *    work;
+ * 3. the update x ← x + 10⁻³·p without a line search (deterministic, comparable work).
+ *
+ * The torch peer does the same with float32 tensors for the network, float64 vectors for x, s, y
+ * and the recursion, and `loss.backward()` for the gradient. Everything but the network is O(n)
+ * or O(m·n) and small: the time is the network's forward + backward plus the Gram products.
  *
  * PyTorch runs the same workloads in `bench/torch_peer.py`, kept alive as a child process; the
  * two are timed in alternating blocks, workload by workload, so that both see the same machine
@@ -30,10 +56,13 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
+import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
+import { gramMatrix } from "../lib/vision/gram.ts";
+import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
 /** One line of `out/bench.json`. */
 export interface BenchRecord {
-  /** Workload name (`a_matmul`, `b_conv`, `c_vgg_step`, `d_mlp_epoch`). */
+  /** Workload name (`a_matmul`, `b_conv`, `c_vgg_step`, `d_mlp_epoch`, `e_lbfgs_iter`). */
   name: string;
   /** Median seconds per run in tfjs. */
   tfjs_s: number;
@@ -75,9 +104,58 @@ const VGG19_TO_CONV5_1: readonly number[][] = [
 ];
 
 /**
+ * Random weights for {@linkcode VGG19_TO_CONV5_1}: He-initialised kernels N(0, 2/(9·Cin)), no
+ * biases (shared by `c_vgg_step` and `e_lbfgs_iter`).
+ */
+function randomVggWeights(rng: Random): tf.Tensor4D[] {
+  const weights: tf.Tensor4D[] = [];
+  let channels = 3;
+  for (const block of VGG19_TO_CONV5_1) {
+    for (const out of block) {
+      const std = Math.sqrt(2 / (9 * channels));
+      weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
+      channels = out;
+    }
+  }
+  return weights;
+}
+
+/**
+ * The stack to relu5_1: a ReLU after every convolution, 2×2 average pooling after each of the first
+ * four blocks. `taps` receives every layer's maps by name (`convB_C`, after its ReLU).
+ */
+function vggForward(
+  weights: readonly tf.Tensor4D[],
+  input: tf.Tensor4D,
+  taps?: Record<string, tf.Tensor4D>,
+): tf.Tensor4D {
+  let h = input, i = 0;
+  VGG19_TO_CONV5_1.forEach((block, b) => {
+    for (let j = 0; j < block.length; j++) {
+      h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
+      if (taps) taps[`conv${b + 1}_${j + 1}`] = h;
+    }
+    if (b < 4) h = tf.avgPool(h, 2, 2, "valid");
+  });
+  return h;
+}
+
+/** `e_lbfgs_iter`'s settings (see the module notes). */
+const STYLE = {
+  side: 256,
+  contentLayer: "conv4_2",
+  styleLayers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"],
+  contentWeight: 1e-3,
+  styleWeight: 1,
+  memory: 20,
+  step: 1e-3,
+} as const;
+
+/**
  * Run `f` in a tidy and dispose its outputs. The CPU backends compute synchronously, so the
  * outputs are not read back (torch's side does not read its results either; and reading hands the
- * buffer to user code, which keeps the blas backend from recycling it).
+ * buffer to user code, which keeps the blas backend from recycling it). `e_lbfgs_iter` reads its
+ * gradient inside `f` on purpose, because the course's style transfer does.
  */
 async function settle(f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   const out = tf.tidy(f);
@@ -120,25 +198,9 @@ const WORKLOADS: Workload[] = [
     runs: 2,
     setup() {
       const rng = new Random(3);
-      const weights: tf.Tensor4D[] = [];
-      let channels = 3;
-      for (const block of VGG19_TO_CONV5_1) {
-        for (const out of block) {
-          const std = Math.sqrt(2 / (9 * channels));
-          weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
-          channels = out;
-        }
-      }
+      const weights = randomVggWeights(rng);
       const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
-      const forward = (input: tf.Tensor4D): tf.Tensor4D => {
-        let h = input, i = 0;
-        VGG19_TO_CONV5_1.forEach((block, b) => {
-          for (let j = 0; j < block.length; j++) h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
-          if (b < 4) h = tf.avgPool(h, 2, 2, "valid");
-        });
-        return h;
-      };
-      const dx = tf.grad((input: tf.Tensor) => forward(input as tf.Tensor4D).sum());
+      const dx = tf.grad((input: tf.Tensor) => vggForward(weights, input as tf.Tensor4D).sum());
       return Promise.resolve({
         run: () => settle(() => dx(x)),
         dispose: () => tf.dispose([x, ...weights]),
@@ -188,6 +250,67 @@ const WORKLOADS: Workload[] = [
         }
       };
       return { run, dispose: () => tf.dispose([w1, b1, w2, b2]) };
+    },
+  },
+  {
+    name: "e_lbfgs_iter",
+    runs: 2,
+    setup() {
+      const rng = new Random(5);
+      const { side, contentLayer, styleLayers, memory, step } = STYLE;
+      const n = 3 * side * side;
+      const weights = randomVggWeights(rng);
+      const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> => {
+        const taps: Record<string, tf.Tensor4D> = {};
+        vggForward(weights, image, taps);
+        return taps;
+      };
+      const [contentTarget, ...styleTargets] = tf.tidy(() => {
+        const photo = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
+        const painting = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
+        const style = features(painting);
+        return [features(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(style[l]))];
+      }) as [tf.Tensor4D, ...tf.Tensor2D[]];
+      const lossAndGrad = tf.valueAndGrad((input: tf.Tensor) => {
+        const maps = features(input as tf.Tensor4D);
+        const style = tf.addN(
+          styleLayers.map((l, i) =>
+            tf.mul(1 / styleLayers.length, styleLayerLoss(maps[l], styleTargets[i]))
+          ),
+        );
+        return tf.addN([
+          tf.mul(STYLE.contentWeight, contentLoss(maps[contentLayer], contentTarget)),
+          tf.mul(STYLE.styleWeight, style),
+        ]) as tf.Scalar;
+      });
+      const x = Float64Array.from(rng.uniformArray(n, 0, 1));
+      const s: Float64Array[] = [], y: Float64Array[] = [];
+      for (let k = 0; k < memory; k++) {
+        const sk = Float64Array.from(rng.normalArray(n, 0, 0.01));
+        const noise = rng.normalArray(n, 0, 0.01);
+        const yk = sk.map((v, i) => v + 0.5 * noise[i]);
+        let sy = 0;
+        for (let i = 0; i < n; i++) sy += sk[i] * yk[i];
+        if (!(sy > 0)) throw new Error(`e_lbfgs_iter: pair ${k} has yᵀs = ${sy}`);
+        s.push(sk);
+        y.push(yk);
+      }
+      const run = () =>
+        settle(() => {
+          const input = tf.tensor4d(Float32Array.from(x), [1, side, side, 3]);
+          const { value, grad } = lossAndGrad(input);
+          if (!Number.isFinite(value.dataSync()[0])) {
+            throw new Error("e_lbfgs_iter: loss not finite");
+          }
+          const gradient = Float64Array.from(grad.dataSync());
+          const p = lbfgsDirection(gradient, s, y);
+          for (let i = 0; i < n; i++) x[i] += step * p[i];
+          return [];
+        });
+      return Promise.resolve({
+        run,
+        dispose: () => tf.dispose([contentTarget, ...styleTargets, ...weights]),
+      });
     },
   },
 ];
