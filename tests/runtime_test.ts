@@ -1,5 +1,13 @@
 import { assert, assertEquals, assertThrows } from "./assert.ts";
-import { byMode, externalDataDir, mode, outDir, REPO_ROOT } from "../lib/runtime/config.ts";
+import {
+  byMode,
+  externalDataDir,
+  mode,
+  outDir,
+  progressSetting,
+  REPO_ROOT,
+} from "../lib/runtime/config.ts";
+import { ProgressBar } from "../lib/viz/progress.ts";
 import { Random, randomFor } from "../lib/runtime/random.ts";
 import { currentNotebook, inJupyter, setCurrentNotebook } from "../lib/runtime/session.ts";
 
@@ -19,6 +27,20 @@ Deno.test("mode comes from COURSE_MODE, quick by default, and rejects typos", ()
   withEnv("COURSE_MODE", undefined, () => assertEquals(mode(), "quick"));
   withEnv("COURSE_MODE", "full", () => assertEquals(byMode({ quick: 1, full: 2 }), 2));
   withEnv("COURSE_MODE", "ful", () => assertThrows(() => mode(), Error, "quick"));
+});
+
+Deno.test("COURSE_PROGRESS forces the progress bars' mode and rejects typos", () => {
+  withEnv("COURSE_PROGRESS", undefined, () => assertEquals(progressSetting(), undefined));
+  withEnv("COURSE_PROGRESS", "Plain", () => {
+    assertEquals(progressSetting(), "plain");
+    assertEquals(new ProgressBar({ total: 3 }).mode, "plain");
+  });
+  withEnv(
+    "COURSE_PROGRESS",
+    "silent",
+    () => assertEquals(new ProgressBar({ total: 3 }).mode, "silent"),
+  );
+  withEnv("COURSE_PROGRESS", "fancy", () => assertThrows(() => progressSetting(), Error, "plain"));
 });
 
 Deno.test("folders default inside the repository and follow their variables", () => {

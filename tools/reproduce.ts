@@ -82,7 +82,14 @@ async function main(args: string[]): Promise<number> {
     reports.push(
       await reproduceOne(path, stem, `[${i + 1}/${notebooks.length}]`, out, {
         cellTimeoutSeconds: timeout,
-        env: { COURSE_MODE: mode, COURSE_OUT_DIR: out },
+        // Progress bars print a line every 10 s instead of updating a display hundreds of
+        // times: that is what a saved notebook should keep, and it spares the kernel's IOPub
+        // channel (an "Invalid Signature" failure was seen after many updates).
+        env: {
+          COURSE_MODE: mode,
+          COURSE_OUT_DIR: out,
+          COURSE_PROGRESS: Deno.env.get("COURSE_PROGRESS") ?? "plain",
+        },
       }),
     );
   }

@@ -1,6 +1,6 @@
 /**
  * The course's run-time settings, read in one place: the mode (quick or full), the folders for
- * external data and generated output, and the base random seed.
+ * external data and generated output, the base random seed, and how progress bars draw.
  *
  * Every setting comes from an environment variable with a documented default, so notebooks never
  * hard-code a size, a path or a seed:
@@ -11,6 +11,7 @@
  * | `COURSE_DATA_DIR` | `<repo>/data/external` | large external files (VGG19, paintings)         |
  * | `COURSE_OUT_DIR`  | `<repo>/out`           | executed notebooks, HTML pages, figure PNGs     |
  * | `COURSE_SEED`     | `1`                    | base seed for every random stream               |
+ * | `COURSE_PROGRESS` | automatic              | progress bars: `jupyter`, `tty`, `plain`, `silent` |
  *
  * @module
  */
@@ -84,4 +85,28 @@ export function baseSeed(): number {
   const seed = Number(value);
   if (!Number.isInteger(seed)) throw new Error(`COURSE_SEED must be an integer, not "${value}"`);
   return seed;
+}
+
+/** How progress bars draw (see `lib/viz/progress.ts`). */
+export type ProgressSetting = "jupyter" | "tty" | "plain" | "silent";
+
+/**
+ * The forced progress-bar mode, from `COURSE_PROGRESS`, or `undefined` to choose automatically.
+ * The headless runner sets `plain`: a line every few seconds instead of hundreds of display
+ * updates, which is what an executed notebook should keep.
+ *
+ * @example
+ * ```ts
+ * progressSetting(); // undefined unless COURSE_PROGRESS is set
+ * ```
+ */
+export function progressSetting(): ProgressSetting | undefined {
+  const value = env("COURSE_PROGRESS")?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (!["jupyter", "tty", "plain", "silent"].includes(value)) {
+    throw new Error(
+      `COURSE_PROGRESS must be "jupyter", "tty", "plain" or "silent", not "${value}"`,
+    );
+  }
+  return value as ProgressSetting;
 }

@@ -1,7 +1,7 @@
 /**
  * A progress bar for long loops: step/total, current metrics, rate, elapsed time and ETA.
  *
- * Where it draws (chosen automatically, or forced with `mode`):
+ * Where it draws (chosen automatically, or forced with `mode` or `COURSE_PROGRESS`):
  * - **jupyter**: one output updated in place (`display_data` with a `transient.display_id`, then
  *   `update_display_data`, sent with `Deno.jupyter.broadcast`), as HTML with a text fallback;
  * - **tty**: one terminal line redrawn with a carriage return;
@@ -24,9 +24,10 @@
  * @module
  */
 import { jupyter } from "../runtime/session.ts";
+import { type ProgressSetting, progressSetting } from "../runtime/config.ts";
 
 /** Where a progress bar draws; see the module documentation. */
-export type ProgressMode = "jupyter" | "tty" | "plain" | "silent";
+export type ProgressMode = ProgressSetting;
 
 /** Values shown next to the bar, e.g. `{ loss: 0.25, acc: "91%" }`. */
 export type ProgressMetrics = Record<string, number | string>;
@@ -151,6 +152,8 @@ function stdoutWriter(text: string): void {
 }
 
 function detectMode(): ProgressMode {
+  const forced = progressSetting();
+  if (forced !== undefined) return forced;
   if (jupyter() !== undefined) return "jupyter";
   try {
     return Deno.stdout.isTerminal() ? "tty" : "plain";
