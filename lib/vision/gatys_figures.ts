@@ -1,7 +1,9 @@
 /**
- * The images of Gatys, Ecker & Bethge (2015) and the small picture operations their figures
- * need: loading the photo and the paintings from the external data folder at a given size, and
- * pasting a painting into a corner of a result (the insets of the paper's figure 2).
+ * The images of Gatys, Ecker & Bethge (2015) and what the notebooks of their figures share:
+ * loading the photo and the paintings from the external data folder at a given size, the common
+ * setup of a figure (images, the normalised VGG19 with average pooling, the calibrated α), pasting
+ * a painting into a corner of a result (the insets of the paper's figure 2), and a log of the
+ * optimisations with their iterations, losses and times.
  *
  * The files live in `<COURSE_DATA_DIR>/gatys/` (see `lib/data/external.ts`); they are never
  * committed, and neither is any image made from the Picasso (not in the public domain): the
@@ -18,6 +20,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { externalFile } from "../data/external.ts";
 import { readImage, resizeImage } from "../viz/image.ts";
+import { showTable } from "../viz/table.ts";
+import { loadVgg19, type Vgg19, vggPreprocess } from "./vgg19.ts";
+import { normalizeVgg19 } from "./vgg19_normalize.ts";
+import {
+  calibratedContentWeight,
+  layerPositions,
+  PAPER_CONTENT_LAYER,
+  type StyleTransferResult,
+} from "./style_transfer.ts";
 
 /** The photo and the five paintings of the paper's figure 2, by file stem. */
 export const GATYS_IMAGES = {
@@ -100,4 +111,103 @@ export function insetImage(
     }
   }
   return tf.tensor3d(canvas, [h, w, 3], "float32");
+}
+
+/** What {@linkcode prepareGatysFigure} returns; free it with `dispose`. */
+export interface GatysFigureSetup {
+  /** The photo and the five paintings, long side `longSide` (RGB 0–255, H×W×3). */
+  images: Record<GatysImage, tf.Tensor3D>;
+  /** The Neckarfront photo (the same tensor as `images.tubingen`). */
+  photo: tf.Tensor3D;
+  /** The photo's height and width. */
+  height: number;
+  width: number;
+  /** VGG19 with average pooling, normalised to mean activation 1 per filter on the six images. */
+  vgg: Vgg19;
+  /** The original network's mean activation per filter, by layer (what it was normalised by). */
+  means: Record<string, Float32Array>;
+  /** Positions M of the content layer conv4_2 at this size. */
+  contentPositions: number;
+  /** The content weight α (β = 1) for one of the paper's α/β (see `calibratedContentWeight`). */
+  alphaFor(paperRatio: number): number;
+  /** Free the images and the network. */
+  dispose(): void;
+}
+
+/**
+ * The common start of the figure notebooks: the six images at `longSide` px, VGG19 with the
+ * paper's average pooling, normalised on those images (`normalizeVgg19`), and α for the paper's
+ * ratios at this size.
+ *
+ * @example
+ * ```ts
+ * const setup = await prepareGatysFigure(256);
+ * setup.alphaFor(1e-3); // α with β = 1
+ * setup.dispose();
+ * ```
+ */
+export async function prepareGatysFigure(longSide: number): Promise<GatysFigureSetup> {
+  const images = await loadGatysImages(longSide);
+  const raw = await loadVgg19({ pooling: "avg" });
+  const inputs = Object.values(images).map((image) => vggPreprocess(image));
+  const { network: vgg, means } = normalizeVgg19(raw, inputs);
+  tf.dispose(inputs);
+  raw.dispose();
+  const photo = images.tubingen;
+  const [height, width] = photo.shape;
+  const contentPositions = layerPositions(PAPER_CONTENT_LAYER, height, width);
+  return {
+    images,
+    photo,
+    height,
+    width,
+    vgg,
+    means,
+    contentPositions,
+    alphaFor: (paperRatio) => calibratedContentWeight(paperRatio, contentPositions),
+    dispose() {
+      vgg.dispose();
+      tf.dispose(Object.values(images));
+    },
+  };
+}
+
+/**
+ * The optimisations of a figure: iterations, evaluations, loss at the start and the end, time.
+ *
+ * @example
+ * ```ts
+ * const log = new RunLog();
+ * log.add("content conv4_1", result);
+ * await log.show(); // a table, then "10 optimisations, 212 s in all"
+ * ```
+ */
+export class RunLog {
+  readonly #rows: { what: string; result: StyleTransferResult }[] = [];
+
+  /** Record one optimisation. */
+  add(what: string, result: StyleTransferResult): void {
+    this.#rows.push({ what, result });
+  }
+
+  /** Seconds of all recorded optimisations. */
+  get seconds(): number {
+    return this.#rows.reduce((sum, row) => sum + row.result.seconds, 0);
+  }
+
+  /** Show the table and a line with the count and the total time. */
+  async show(): Promise<void> {
+    await showTable(
+      ["run", "iterations", "evaluations", "loss at start", "loss at end", "seconds"],
+      this.#rows.map(({ what, result }) => [
+        what,
+        result.optimizer.iterations,
+        result.optimizer.evaluations,
+        result.history[0].total.toExponential(2),
+        result.history[result.history.length - 1].total.toExponential(2),
+        result.seconds.toFixed(1),
+      ]),
+    );
+    console.log(`${this.#rows.length} optimisations, ${this.seconds.toFixed(0)} s in all`);
+  }
 }
