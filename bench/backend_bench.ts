@@ -13,15 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
-
-/** VGG19's convolutions per block (output channels); a 2×2 max pool follows each block. */
-const VGG19_BLOCKS: readonly number[][] = [
-  [64, 64],
-  [128, 128],
-  [256, 256, 256, 256],
-  [512, 512, 512, 512],
-  [512, 512, 512, 512],
-];
+import { randomVggWeights, VGG19_ALL, vggForward } from "./random_vgg.ts";
 
 interface Row {
   name: string;
@@ -42,23 +34,10 @@ async function time(f: () => tf.Tensor | tf.Tensor[], repeats: number): Promise<
   return (performance.now() - start) / 1000 / repeats;
 }
 
-function vggWeights(rng: Random): tf.Tensor4D[] {
-  const weights: tf.Tensor4D[] = [];
-  let channels = 3;
-  for (const block of VGG19_BLOCKS) {
-    for (const out of block) {
-      const std = Math.sqrt(2 / (9 * channels));
-      weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
-      channels = out;
-    }
-  }
-  return weights;
-}
-
 /** Forward multiply-add flops of the stack on a size×size image. */
 function vggFlops(size: number): number {
   let flops = 0, channels = 3, side = size;
-  for (const block of VGG19_BLOCKS) {
+  for (const block of VGG19_ALL) {
     for (const out of block) {
       flops += 2 * side * side * 9 * channels * out;
       channels = out;
@@ -68,14 +47,8 @@ function vggFlops(size: number): number {
   return flops;
 }
 
-function vggForward(x: tf.Tensor4D, weights: tf.Tensor4D[]): tf.Tensor4D {
-  let h = x, i = 0;
-  for (const block of VGG19_BLOCKS) {
-    for (let j = 0; j < block.length; j++) h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
-    h = tf.maxPool(h, 2, 2, "valid");
-  }
-  return h;
-}
+/** Max pooling after every block, as in the classifier. */
+const MAX_POOLED = { pooling: "max", poolLast: true } as const;
 
 const info = await initBackend();
 console.log(`backend: ${info.summary}`);
@@ -122,14 +95,16 @@ const rows: Row[] = [];
 {
   const size = 256;
   const x = rng.uniformTensor([1, size, size, 3], 0, 1) as tf.Tensor4D;
-  const weights = vggWeights(rng);
+  const weights = randomVggWeights(VGG19_ALL, rng);
   const flops = vggFlops(size) / 1e9;
   rows.push({
     name: "VGG19 convs 256² fwd",
-    seconds: await time(() => vggForward(x, weights), 2),
+    seconds: await time(() => vggForward(VGG19_ALL, weights, x, MAX_POOLED), 2),
     gflop: flops,
   });
-  const dx = tf.grad((xs: tf.Tensor) => vggForward(xs as tf.Tensor4D, weights).sum());
+  const dx = tf.grad((xs: tf.Tensor) =>
+    vggForward(VGG19_ALL, weights, xs as tf.Tensor4D, MAX_POOLED).sum()
+  );
   // The first layer's dx is a 3-channel backprop, counted like the others.
   rows.push({
     name: "VGG19 convs 256² fwd+bwd (dx)",
@@ -138,7 +113,7 @@ const rows: Row[] = [];
   });
   if (tf.getBackend() !== "wasm") {
     const all = tf.grads((xs: tf.Tensor, ...ws: tf.Tensor[]) =>
-      vggForward(xs as tf.Tensor4D, ws as tf.Tensor4D[]).sum()
+      vggForward(VGG19_ALL, ws as tf.Tensor4D[], xs as tf.Tensor4D, MAX_POOLED).sum()
     );
     rows.push({
       name: "VGG19 convs 256² fwd+bwd (dx, dW)",

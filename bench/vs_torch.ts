@@ -56,6 +56,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
+import { randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
 import { gramMatrix } from "../lib/vision/gram.ts";
 import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
@@ -93,52 +94,6 @@ const threads = Number(option("--threads") ?? navigator.hardwareConcurrency ?? 2
 Deno.env.set("COURSE_BLAS_THREADS", String(threads));
 const rounds = Number(option("--rounds") ?? 3);
 const only = option("--only")?.split(",");
-
-/** VGG19's convolutions per block up to conv5_1; a 2×2 pool follows each of the first four. */
-const VGG19_TO_CONV5_1: readonly number[][] = [
-  [64, 64],
-  [128, 128],
-  [256, 256, 256, 256],
-  [512, 512, 512, 512],
-  [512],
-];
-
-/**
- * Random weights for {@linkcode VGG19_TO_CONV5_1}: He-initialised kernels N(0, 2/(9·Cin)), no
- * biases (shared by `c_vgg_step` and `e_lbfgs_iter`).
- */
-function randomVggWeights(rng: Random): tf.Tensor4D[] {
-  const weights: tf.Tensor4D[] = [];
-  let channels = 3;
-  for (const block of VGG19_TO_CONV5_1) {
-    for (const out of block) {
-      const std = Math.sqrt(2 / (9 * channels));
-      weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
-      channels = out;
-    }
-  }
-  return weights;
-}
-
-/**
- * The stack to relu5_1: a ReLU after every convolution, 2×2 average pooling after each of the first
- * four blocks. `taps` receives every layer's maps by name (`convB_C`, after its ReLU).
- */
-function vggForward(
-  weights: readonly tf.Tensor4D[],
-  input: tf.Tensor4D,
-  taps?: Record<string, tf.Tensor4D>,
-): tf.Tensor4D {
-  let h = input, i = 0;
-  VGG19_TO_CONV5_1.forEach((block, b) => {
-    for (let j = 0; j < block.length; j++) {
-      h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
-      if (taps) taps[`conv${b + 1}_${j + 1}`] = h;
-    }
-    if (b < 4) h = tf.avgPool(h, 2, 2, "valid");
-  });
-  return h;
-}
 
 /** `e_lbfgs_iter`'s settings (see the module notes). */
 const STYLE = {
@@ -198,9 +153,11 @@ const WORKLOADS: Workload[] = [
     runs: 2,
     setup() {
       const rng = new Random(3);
-      const weights = randomVggWeights(rng);
+      const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
       const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
-      const dx = tf.grad((input: tf.Tensor) => vggForward(weights, input as tf.Tensor4D).sum());
+      const dx = tf.grad((input: tf.Tensor) =>
+        vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg" }).sum()
+      );
       return Promise.resolve({
         run: () => settle(() => dx(x)),
         dispose: () => tf.dispose([x, ...weights]),
@@ -259,10 +216,10 @@ const WORKLOADS: Workload[] = [
       const rng = new Random(5);
       const { side, contentLayer, styleLayers, memory, step } = STYLE;
       const n = 3 * side * side;
-      const weights = randomVggWeights(rng);
+      const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
       const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> => {
         const taps: Record<string, tf.Tensor4D> = {};
-        vggForward(weights, image, taps);
+        vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps });
         return taps;
       };
       const [contentTarget, ...styleTargets] = tf.tidy(() => {

@@ -12,9 +12,11 @@ import {
   avgPool2d,
   conv2d,
   convGeometry,
+  frozenConvBiasRelu,
   type GradientPath,
   maxPool2d,
   type Padding,
+  reluBackprop,
   usesCustomGradients,
   windowCounts,
 } from "../lib/nn/conv.ts";
@@ -145,6 +147,51 @@ Deno.test("conv2d: custom gradients (wasm, cpu) and auto (blas) match the cpu ba
         assert(error < 2e-5, `${backend}/${path} ${name}, ${describe(c)}: relative error ${error}`);
       });
     }
+  }
+});
+
+Deno.test("frozenConvBiasRelu = relu(conv2d + bias) and its ∂/∂x, on every backend and path", async () => {
+  const rng = new Random(23);
+  for (const c of randomCases(rng, 16)) {
+    const g = convGeometry([c.x[1], c.x[2]], c.filter, c.strides, c.padding);
+    const wShape = [...c.filter, c.x[3], c.cout];
+    const xv = rng.normalArray(size(c.x));
+    const wv = rng.normalArray(size(wShape));
+    const bv = rng.normalArray(c.cout);
+    const rv = rng.normalArray(c.x[0] * g.outHeight * g.outWidth * c.cout);
+    const run = (gradient: GradientPath, fused: boolean) => () => {
+      const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
+      const w = tf.tensor4d(wv, wShape as [number, number, number, number]);
+      const b = tf.tensor1d(bv);
+      const r = tf.tensor(rv, [c.x[0], g.outHeight, g.outWidth, c.cout]);
+      const f = (a: tf.Tensor) =>
+        fused
+          ? frozenConvBiasRelu(a as tf.Tensor4D, w, b, { ...c, gradient })
+          : tf.relu(tf.add(conv2d(a as tf.Tensor4D, w, { ...c, gradient: "builtin" }), b));
+      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+    };
+    const expected = await on("cpu", run("builtin", false));
+    const runs: [string, GradientPath][] = [["wasm", "custom"], ["cpu", "custom"], [
+      "cpu",
+      "builtin",
+    ]];
+    if (blasReason === undefined) runs.push(["blas", "auto"]);
+    for (const [backend, path] of runs) {
+      const got = await on(backend, run(path, true));
+      ["y", "dx"].forEach((name, k) => {
+        const error = maxRelativeError(got[k], expected[k]);
+        assert(error < 2e-5, `${backend}/${path} ${name}, ${describe(c)}: relative error ${error}`);
+      });
+    }
+  }
+});
+
+Deno.test("reluBackprop passes dy where y > 0 and NaN where y is NaN, on every backend", async () => {
+  const dy = [1, 2, 3, 4, 5];
+  const y = [0, 0.5, -0, NaN, 7];
+  for (const backend of ["cpu", "wasm", ...(blasReason === undefined ? ["blas"] : [])]) {
+    const [out] = await on(backend, () => [reluBackprop(tf.tensor1d(dy), tf.tensor1d(y))]);
+    assertEquals(Array.from(out).map(String), ["0", "2", "0", "NaN", "5"], backend);
   }
 });
 

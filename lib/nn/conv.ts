@@ -356,6 +356,82 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, options: Conv2DOptions = 
   return op(x, w) as tf.Tensor4D;
 }
 
+/**
+ * The name of an optional one-pass ReLU-gradient kernel, `dy ⊙ [y > 0]` from the ReLU's output y.
+ * The `blas` backend registers it; elsewhere {@linkcode reluBackprop} multiplies by `step(y)`.
+ */
+export const RELU_BACKPROP_KERNEL = "CourseReluBackprop";
+
+/**
+ * ∂E/∂u of y = ReLU(u) from dy and the output y: dy where y > 0, else 0 (NaN stays NaN). One
+ * pass where the backend has {@linkcode RELU_BACKPROP_KERNEL}, else `dy · step(y)`.
+ *
+ * @example
+ * ```ts
+ * reluBackprop(tf.tensor1d([5, 6]), tf.tensor1d([0, 2])); // [0, 6]
+ * ```
+ */
+export function reluBackprop(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(RELU_BACKPROP_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(RELU_BACKPROP_KERNEL, { dy, y }) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * y = ReLU(conv2d(x, w) + b) with a **constant** filter w and bias b (a frozen network, e.g.
+ * VGG19 while an image is optimised), differentiable with respect to x only. The forward pass is
+ * the backend's fused convolution kernel (on `blas`: oneDNN, then bias and ReLU in place), the
+ * backward pass one ReLU-gradient pass ({@linkcode reluBackprop}) and one transposed
+ * convolution — against five passes (add, ReLU; step, multiply) of the unfused ops.
+ *
+ * @example
+ * ```ts
+ * const y = frozenConvBiasRelu(x, kernel, bias, { padding: "same" }); // [N, H, W, Cout]
+ * ```
+ */
+export function frozenConvBiasRelu(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  options: Pick<Conv2DOptions, "strides" | "padding" | "gradient"> = {},
+): tf.Tensor4D {
+  const strides = pair(options.strides ?? 1, "frozenConvBiasRelu: stride");
+  const padding = options.padding ?? "valid";
+  if (x.rank !== 4 || w.rank !== 4 || x.shape[3] !== w.shape[2] || bias.size !== w.shape[3]) {
+    throw new Error(
+      `frozenConvBiasRelu: x must be [N, H, W, C], w [kh, kw, C, Cout] and the bias [Cout]; got ` +
+        `x [${x.shape}], w [${w.shape}], bias [${bias.shape}]`,
+    );
+  }
+  const custom = wantsCustom(options.gradient);
+  const g = convGeometry([x.shape[1], x.shape[2]], [w.shape[0], w.shape[1]], strides, padding);
+  const op = tf.customGrad((...args: CustomGradArgs) => {
+    const [xs, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    // The fused kernel itself: tf.fused.conv2d would unfuse inside a gradient computation.
+    const fused = (input: tf.Tensor4D, pad: Padding) =>
+      tf.engine().runKernel("FusedConv2D", { x: input, filter: w, bias }, {
+        strides,
+        pad,
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        activation: "relu",
+      }) as tf.Tensor4D;
+    const y = custom ? fused(padOrCrop(xs, g.pad), "valid") : fused(xs, padding);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const du = reluBackprop(dy, saved[0]) as tf.Tensor4D;
+        return custom
+          ? convInputGrad(du, w, g)
+          : tf.conv2dTranspose(du, w, xs.shape, strides, padding);
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
 /** Options of {@linkcode maxPool2d} and {@linkcode avgPool2d}. */
 export interface PoolOptions {
   /** Window size (default 2). */

@@ -29,7 +29,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { EXTERNAL_FILES, externalPath, verifySha256 } from "../data/external.ts";
 import { externalDataDir } from "../runtime/config.ts";
-import { avgPool2d, conv2d, type GradientPath, maxPool2d } from "../nn/conv.ts";
+import { avgPool2d, frozenConvBiasRelu, type GradientPath, maxPool2d } from "../nn/conv.ts";
 
 export { vggDeprocess, vggPreprocess } from "./preprocess.ts";
 
@@ -382,12 +382,10 @@ export class Vgg19 {
         const name = VGG19_LAYERS[i];
         if (name.startsWith("conv")) {
           const { kernel, bias } = this.convs[conv++];
-          h = tf.relu(
-            tf.add(
-              conv2d(h, kernel, { padding: "same", gradient: this.gradient, constantFilter: true }),
-              bias,
-            ),
-          ) as tf.Tensor4D;
+          h = frozenConvBiasRelu(h, kernel, bias, {
+            padding: "same",
+            gradient: this.gradient,
+          });
         } else {
           const options = { size: 2, strides: 2, gradient: this.gradient } as const;
           h = this.pooling === "max" ? maxPool2d(h, options) : avgPool2d(h, options);

@@ -77,6 +77,26 @@ function unary(name: string): (args: KernelArgs) => TensorInfo {
   };
 }
 
+/**
+ * `CourseReluBackprop` (see `lib/nn/conv.ts`): dy where the ReLU's output y is positive, else 0
+ * (NaN where y is NaN), in one pass instead of `step` and `mul`.
+ */
+function reluBackprop({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const dyv = floatValues(backend, inputs.dy), yv = floatValues(backend, inputs.y);
+  if (!dyv || !yv || dyv.length !== yv.length) {
+    const step = runCpu("Step", { x: inputs.y }, backend, { alpha: 0 });
+    const out = runCpu("Multiply", { a: inputs.dy, b: step }, backend, attrs);
+    backend.disposeIntermediateTensorInfo(step);
+    return out;
+  }
+  const out = backend.pool.take(dyv.length);
+  for (let i = 0; i < dyv.length; i++) {
+    const y = yv[i];
+    out[i] = y > 0 ? dyv[i] : y === y ? 0 : NaN;
+  }
+  return output(backend, [...inputs.dy.shape], out);
+}
+
 /** The binary operations, by kernel name. */
 const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
 
@@ -235,6 +255,7 @@ function binary(name: keyof typeof OPS): (args: KernelArgs) => TensorInfo {
 export const BLAS_ELEMENTWISE_KERNELS: readonly KernelConfig[] = [
   { kernelName: "Relu", backendName: "blas", kernelFunc: asKernelFunc(relu) },
   { kernelName: "Step", backendName: "blas", kernelFunc: asKernelFunc(step) },
+  { kernelName: "CourseReluBackprop", backendName: "blas", kernelFunc: asKernelFunc(reluBackprop) },
   ...Object.keys(UNARY).map((name) => ({
     kernelName: name,
     backendName: "blas",

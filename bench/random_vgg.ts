@@ -1,0 +1,73 @@
+/**
+ * VGG19's convolution stack with random weights, for the benchmarks (the timings do not depend on
+ * the weights' values, and the benchmarks must run without the external weight files).
+ *
+ * @example
+ * ```ts
+ * const weights = randomVggWeights(VGG19_TO_CONV5_1, new Random(3));
+ * const y = vggForward(VGG19_TO_CONV5_1, weights, x, { pooling: "avg" });
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Random } from "../lib/runtime/random.ts";
+
+/** Output channels of each convolution, block by block. */
+export type VggBlocks = readonly (readonly number[])[];
+
+/** VGG19's 16 convolutions (all five blocks). */
+export const VGG19_ALL: VggBlocks = [
+  [64, 64],
+  [128, 128],
+  [256, 256, 256, 256],
+  [512, 512, 512, 512],
+  [512, 512, 512, 512],
+];
+
+/** VGG19's convolutions up to conv5_1, the deepest layer style transfer uses. */
+export const VGG19_TO_CONV5_1: VggBlocks = [
+  [64, 64],
+  [128, 128],
+  [256, 256, 256, 256],
+  [512, 512, 512, 512],
+  [512],
+];
+
+/** He-initialised 3×3 kernels N(0, 2/(9·Cin)) for `blocks`, no biases. The caller disposes them. */
+export function randomVggWeights(blocks: VggBlocks, rng: Random): tf.Tensor4D[] {
+  const weights: tf.Tensor4D[] = [];
+  let channels = 3;
+  for (const block of blocks) {
+    for (const out of block) {
+      const std = Math.sqrt(2 / (9 * channels));
+      weights.push(rng.normalTensor([3, 3, channels, out], 0, std) as tf.Tensor4D);
+      channels = out;
+    }
+  }
+  return weights;
+}
+
+/**
+ * The stack: a ReLU after every convolution, a 2×2 pool after every block that is followed by
+ * another (after every block with `poolLast`). `taps` receives every layer's maps by name
+ * (`convB_C`, after its ReLU).
+ */
+export function vggForward(
+  blocks: VggBlocks,
+  weights: readonly tf.Tensor4D[],
+  input: tf.Tensor4D,
+  options: { pooling: "avg" | "max"; poolLast?: boolean; taps?: Record<string, tf.Tensor4D> },
+): tf.Tensor4D {
+  let h = input, i = 0;
+  blocks.forEach((block, b) => {
+    for (let j = 0; j < block.length; j++) {
+      h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
+      if (options.taps) options.taps[`conv${b + 1}_${j + 1}`] = h;
+    }
+    if (b < blocks.length - 1 || options.poolLast) {
+      h = options.pooling === "avg" ? tf.avgPool(h, 2, 2, "valid") : tf.maxPool(h, 2, 2, "valid");
+    }
+  });
+  return h;
+}
