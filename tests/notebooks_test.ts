@@ -12,6 +12,8 @@ import {
 } from "../tools/notebook_file.ts";
 import { cellsWithOutputs, typeCheckNotebooks } from "../tools/check_notebooks.ts";
 import { runDeno } from "./run_deno.ts";
+import { relative } from "node:path";
+import { REPO_ROOT } from "../lib/runtime/config.ts";
 
 const notebooks = await listNotebooks();
 const stemOf = (path: string) => path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
@@ -88,15 +90,19 @@ Deno.test("every figure of 02 is a PNG in out/figures and inside the executed no
   assertEquals(embedded.length, files.length, "each saved figure is also shown in the notebook");
 });
 
-Deno.test("a second run prints exactly the same numbers (determinism)", async () => {
-  const again = await Deno.makeTempDir({ prefix: "course-again-" });
-  const run = await reproduce(["01", "02", "--out", again]);
+Deno.test("a second run prints exactly the same numbers (determinism), into a relative --out", async () => {
+  await Deno.mkdir(`${REPO_ROOT}/out`, { recursive: true });
+  const again = await Deno.makeTempDir({ prefix: "course-again-", dir: `${REPO_ROOT}/out` });
+  // Relative to the repository root, where reproduce runs (the kernels run in notebooks/).
+  const run = await reproduce(["01", "02", "--out", relative(REPO_ROOT, again)]);
   assertEquals(run.code, 0, run.output);
   for (const stem of ["01_introduction", "02_feedforward"]) {
     const first = printedText(await readNotebook(`${out}/notebooks/${stem}.ipynb`));
     const second = printedText(await readNotebook(`${again}/notebooks/${stem}.ipynb`));
     assertEquals(second, first, stem);
   }
+  const figures = [...Deno.readDirSync(`${again}/figures`)].map((e) => e.name);
+  assert(figures.some((f) => f.startsWith("02_feedforward-")), `figures: ${figures}`);
   await Deno.remove(again, { recursive: true });
 });
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { outDir } from "../lib/runtime/config.ts";
 import {
@@ -59,7 +60,8 @@ async function main(args: string[]): Promise<number> {
   if (mode !== "quick" && mode !== "full") {
     throw new Error(`--mode must be quick or full\n${USAGE}`);
   }
-  const out = values.out ?? outDir();
+  // Absolute: the kernels run in notebooks/, and they write their figures to COURSE_OUT_DIR.
+  const out = resolve(values.out ?? outDir());
   const timeout = Number(values.timeout ?? (mode === "full" ? 7200 : 900));
   if (!(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds\n${USAGE}`);
 
