@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { wantedThreads } from "./ffi.ts";
+import { env, wantedThreads } from "./ffi.ts";
 
 const SYMBOLS = {
   dnnl_version: { parameters: [], result: "pointer" },
@@ -163,14 +163,6 @@ export interface Dnnl {
   readonly stream: Deno.PointerValue;
   /** Release the library. */
   close(): void;
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: behave as if unset
-  }
 }
 
 /** Whether `COURSE_DNNL` leaves oneDNN on (anything but "0", "false", "off", "no"). */

@@ -80,7 +80,8 @@ export interface Blas {
   close(): void;
 }
 
-function env(name: string): string | undefined {
+/** An environment variable, or `undefined` when it is unset, empty or not readable. */
+export function env(name: string): string | undefined {
   try {
     return Deno.env.get(name) || undefined;
   } catch {
