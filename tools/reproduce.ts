@@ -1,10 +1,17 @@
 /**
- * `deno task reproduce [filters…] [--full] [--timeout S] [--out DIR]`
+ * `deno task reproduce [filters…] [--full] [--jobs N] [--timeout S] [--out DIR]`
  *
- * Executes the course's notebooks in order, each in a fresh Deno kernel through real Jupyter,
- * and writes `out/notebooks/*.ipynb` (executed), `out/html/*.html` with an `index.html` table of
- * contents, and `out/figures/*.png` (saved by the notebooks themselves). It fails, naming the
- * notebook and cell, when a cell raises or any saved output is an error.
+ * Executes the course's notebooks, each in a fresh Deno kernel through real Jupyter, and writes
+ * `out/notebooks/*.ipynb` (executed), `out/html/*.html` with an `index.html` table of contents,
+ * and `out/figures/*.png` (saved by the notebooks themselves). It fails, naming the notebook and
+ * cell, when a cell raises or any saved output is an error.
+ *
+ * Notebooks run in `--jobs` kernels at once (default: 2, at most the cores), the longest first
+ * ({@linkcode EXPECTED_FULL_SECONDS}), and the cores are shared out: each kernel gets cores ÷
+ * kernels BLAS threads. Much of a training step is single-threaded JavaScript (the elementwise
+ * kernels), so two kernels with one thread each do nearly twice the work of one kernel with two.
+ * The thread count changes the last bits of matrix products: the same command prints the same
+ * numbers, a different `--jobs` (or `COURSE_BLAS_THREADS`) may not.
  *
  * @module
  */
@@ -32,11 +39,49 @@ export interface NotebookReport {
   problems: CellProblem[];
 }
 
+/**
+ * Seconds each notebook took in the last measured full-mode run (README, "The two commands"). Only
+ * the order of the queue depends on it: the longest notebooks start first, so that no long one is
+ * left to run alone at the end. Notebooks not listed start last, in course order.
+ */
+export const EXPECTED_FULL_SECONDS: Readonly<Record<string, number>> = {
+  "05b_pretraining": 1362,
+  "07c_gatys_figure_3": 1192,
+  "07b_gatys_figure_2": 718,
+  "03_sgd": 555,
+  "05a_figure_5_6": 490,
+  "07a_gatys_figure_1": 479,
+  "06_cnn": 371,
+  "04_backpropagation": 254,
+  "07_style_transfer": 113,
+};
+
+/** The notebooks in the order they start: longest expected first, then course order. */
+export function queueOrder(stems: readonly string[]): number[] {
+  const cost = (i: number) => EXPECTED_FULL_SECONDS[stems[i]] ?? 0;
+  return stems.map((_, i) => i).sort((a, b) => cost(b) - cost(a) || a - b);
+}
+
+/**
+ * How many kernels run at once and how many BLAS threads each gets: `jobs` (capped at the
+ * notebooks' count, at least 1) kernels, sharing the cores.
+ */
+export function shareCores(
+  jobs: number,
+  notebooks: number,
+  cores: number,
+): { kernels: number; threads: number } {
+  const kernels = Math.max(1, Math.min(jobs, notebooks));
+  return { kernels, threads: Math.max(1, Math.floor(cores / kernels)) };
+}
+
 const USAGE =
-  `usage: deno task reproduce [filter…] [--full | --mode quick|full] [--timeout SECONDS] [--out DIR]
+  `usage: deno task reproduce [filter…] [--full | --mode quick|full] [--jobs N] [--timeout SECONDS]
+                           [--out DIR]
   filter      run only notebooks whose name contains it (e.g. 02, autoencoder),
               or a path to one .ipynb file
   --full      the real experiment sizes (default: quick, or COURSE_MODE)
+  --jobs      notebooks run at once, sharing the cores (default: 2, at most the cores)
   --timeout   seconds allowed per cell (default 900 quick, 7200 full)
   --out       output folder (default: out/, or COURSE_OUT_DIR)`;
 
@@ -47,6 +92,7 @@ async function main(args: string[]): Promise<number> {
     options: {
       full: { type: "boolean", default: false },
       mode: { type: "string" },
+      jobs: { type: "string" },
       timeout: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -64,6 +110,11 @@ async function main(args: string[]): Promise<number> {
   const out = resolve(values.out ?? outDir());
   const timeout = Number(values.timeout ?? (mode === "full" ? 7200 : 900));
   if (!(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds\n${USAGE}`);
+  const cores = navigator.hardwareConcurrency || 1;
+  const jobs = Number(values.jobs ?? Math.min(2, cores));
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new Error(`--jobs must be a positive integer, not "${values.jobs}"\n${USAGE}`);
+  }
 
   // A filter naming an .ipynb file runs that file (e.g. a notebook outside notebooks/).
   const files = positionals.filter((p) => p.endsWith(".ipynb"));
@@ -76,27 +127,47 @@ async function main(args: string[]): Promise<number> {
   for (const dir of ["notebooks", "html", "figures"]) {
     await Deno.mkdir(`${out}/${dir}`, { recursive: true });
   }
-  console.log(`reproducing ${notebooks.length} notebook(s) in ${mode} mode into ${out}/`);
+  const { kernels, threads } = shareCores(jobs, notebooks.length, cores);
+  // A thread count set by the user wins (and is then the same for every kernel).
+  const blasThreads = Deno.env.get("COURSE_BLAS_THREADS") ?? String(threads);
+  console.log(
+    `reproducing ${notebooks.length} notebook(s) in ${mode} mode into ${out}/: ` +
+      `${kernels} at a time, ${blasThreads} BLAS thread(s) each`,
+  );
+  const env = {
+    COURSE_MODE: mode,
+    COURSE_OUT_DIR: out,
+    COURSE_BLAS_THREADS: blasThreads,
+    COURSE_WASM_THREADS: Deno.env.get("COURSE_WASM_THREADS") ?? String(threads),
+    // Progress bars print a line every 10 s instead of updating a display hundreds of times:
+    // that is what a saved notebook should keep, and it spares the kernel's IOPub channel (an
+    // "Invalid Signature" failure was seen after many updates).
+    COURSE_PROGRESS: Deno.env.get("COURSE_PROGRESS") ?? "plain",
+  };
 
-  const reports: NotebookReport[] = [];
-  for (const [i, path] of notebooks.entries()) {
-    const stem = path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
-    reports.push(
-      await reproduceOne(path, stem, `[${i + 1}/${notebooks.length}]`, out, {
-        cellTimeoutSeconds: timeout,
-        // Progress bars print a line every 10 s instead of updating a display hundreds of
-        // times: that is what a saved notebook should keep, and it spares the kernel's IOPub
-        // channel (an "Invalid Signature" failure was seen after many updates).
-        env: {
-          COURSE_MODE: mode,
-          COURSE_OUT_DIR: out,
-          COURSE_PROGRESS: Deno.env.get("COURSE_PROGRESS") ?? "plain",
+  const stems = notebooks.map((path) => path.replace(/^.*\//, "").replace(/\.ipynb$/, ""));
+  const queue = queueOrder(stems);
+  const reports: NotebookReport[] = new Array(notebooks.length);
+  const started = performance.now();
+  const lane = async () => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      reports[i] = await reproduceOne(
+        notebooks[i],
+        stems[i],
+        `[${i + 1}/${notebooks.length}]`,
+        out,
+        {
+          cellTimeoutSeconds: timeout,
+          env,
+          overwriteLine: kernels === 1,
         },
-      }),
-    );
-  }
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: kernels }, lane));
+  const wallSeconds = (performance.now() - started) / 1000;
   await writeIndexPage(`${out}/html/index.html`, reports, mode);
-  printSummary(reports);
+  printSummary(reports, wallSeconds);
   console.log(`index: ${out}/html/index.html`);
   return reports.every((r) => r.ok) ? 0 : 1;
 }
@@ -106,17 +177,18 @@ async function reproduceOne(
   stem: string,
   counter: string,
   out: string,
-  options: { cellTimeoutSeconds: number; env: Record<string, string> },
+  options: { cellTimeoutSeconds: number; env: Record<string, string>; overwriteLine: boolean },
 ): Promise<NotebookReport> {
   const executed = `${out}/notebooks/${stem}.ipynb`;
   const started = performance.now();
-  const progress = progressPrinter(`${counter} ${stem}`);
-  let result = await executeNotebook(path, executed, { ...options, onEvent: progress });
+  const progress = progressPrinter(`${counter} ${stem}`, options.overwriteLine);
+  const jupyterOptions = { cellTimeoutSeconds: options.cellTimeoutSeconds, env: options.env };
+  let result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
   if (result.failure?.index === -1) {
     // Jupyter itself failed, not a cell (seen once: "ValueError: Invalid Signature" on a message
     // from the Deno kernel): run the notebook once more in a fresh kernel, and say so.
     console.warn(`${counter} ${stem}: ${result.failure.message.split("\n")[0]}; running it again`);
-    result = await executeNotebook(path, executed, { ...options, onEvent: progress });
+    result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
   }
   const seconds = (performance.now() - started) / 1000;
 
@@ -151,8 +223,9 @@ async function reproduceOne(
   return { stem, title: titleOf(notebook, stem), seconds, cells, ok, problems };
 }
 
-function progressPrinter(label: string): (event: ExecutionEvent) => void {
-  const tty = Deno.stdout.isTerminal();
+/** Progress lines; on a terminal running one notebook at a time, one line rewritten in place. */
+function progressPrinter(label: string, overwriteLine: boolean): (event: ExecutionEvent) => void {
+  const tty = overwriteLine && Deno.stdout.isTerminal();
   const encoder = new TextEncoder();
   return (event) => {
     if (event.event === "start") {
@@ -166,7 +239,7 @@ function progressPrinter(label: string): (event: ExecutionEvent) => void {
   };
 }
 
-function printSummary(reports: NotebookReport[]): void {
+function printSummary(reports: NotebookReport[], wallSeconds: number): void {
   const width = Math.max(8, ...reports.map((r) => r.stem.length));
   const rows = reports.map((r) =>
     `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${r.ok ? "ok" : "FAILED"}`
@@ -181,6 +254,9 @@ function printSummary(reports: NotebookReport[]): void {
       `${"total".padEnd(width)}  ${total.toFixed(1).padStart(8)}  ${
         reports.filter((r) => r.ok).length
       }/${reports.length} ok`,
+      `${"wall clock".padEnd(width)}  ${wallSeconds.toFixed(1).padStart(8)}  (${
+        (wallSeconds / 60).toFixed(1)
+      } min)`,
     ].join("\n"),
   );
 }
