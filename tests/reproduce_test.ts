@@ -1,0 +1,38 @@
+/**
+ * The scheduling of `deno task reproduce`: which notebooks start first and how the cores are
+ * shared between the kernels that run at once (the runs themselves are in notebooks_test.ts).
+ */
+import { assertEquals } from "./assert.ts";
+import { EXPECTED_FULL_SECONDS, queueOrder, shareCores } from "../tools/reproduce.ts";
+import { listNotebooks } from "../tools/notebook_file.ts";
+
+Deno.test("the longest notebooks start first; the others keep course order", () => {
+  const stems = [
+    "01_introduction",
+    "03_sgd",
+    "05b_pretraining",
+    "02_feedforward",
+    "07_style_transfer",
+  ];
+  assertEquals(queueOrder(stems), [2, 1, 4, 0, 3]);
+  assertEquals(queueOrder([]), []);
+});
+
+Deno.test("every notebook with an expected time exists", async () => {
+  const stems = (await listNotebooks([])).map((p) =>
+    p.replace(/^.*\//, "").replace(/\.ipynb$/, "")
+  );
+  for (const stem of Object.keys(EXPECTED_FULL_SECONDS)) {
+    assertEquals(stems.includes(stem), true, `EXPECTED_FULL_SECONDS names ${stem}, not a notebook`);
+  }
+});
+
+Deno.test("the cores are shared out between the kernels that run at once", () => {
+  assertEquals(shareCores(2, 15, 2), { kernels: 2, threads: 1 });
+  assertEquals(shareCores(2, 15, 8), { kernels: 2, threads: 4 });
+  assertEquals(shareCores(3, 15, 8), { kernels: 3, threads: 2 });
+  // One notebook gets all the cores; more kernels than cores still get a thread each.
+  assertEquals(shareCores(2, 1, 2), { kernels: 1, threads: 2 });
+  assertEquals(shareCores(4, 15, 2), { kernels: 4, threads: 1 });
+  assertEquals(shareCores(1, 15, 1), { kernels: 1, threads: 1 });
+});
