@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../lib/runtime/random.ts";
+import { frozenConvBiasRelu } from "../lib/nn/conv.ts";
 
 /** Output channels of each convolution, block by block. */
 export type VggBlocks = readonly (readonly number[])[];
@@ -48,21 +49,36 @@ export function randomVggWeights(blocks: VggBlocks, rng: Random): tf.Tensor4D[] 
   return weights;
 }
 
+/** Small random biases N(0, 0.01²), one vector per convolution of `blocks`. The caller disposes them. */
+export function randomVggBiases(blocks: VggBlocks, rng: Random): tf.Tensor1D[] {
+  return blocks.flat().map((out) => rng.normalTensor([out], 0, 0.01) as tf.Tensor1D);
+}
+
 /**
  * The stack: a ReLU after every convolution, a 2×2 pool after every block that is followed by
  * another (after every block with `poolLast`). `taps` receives every layer's maps by name
- * (`convB_C`, after its ReLU).
+ * (`convB_C`, after its ReLU). With `biases`, each layer is the course's frozen layer
+ * (`frozenConvBiasRelu`, as in `Vgg19.features`: one fused kernel forward, differentiable with
+ * respect to the input only); without, `relu(conv2d)` with gradients for everything.
  */
 export function vggForward(
   blocks: VggBlocks,
   weights: readonly tf.Tensor4D[],
   input: tf.Tensor4D,
-  options: { pooling: "avg" | "max"; poolLast?: boolean; taps?: Record<string, tf.Tensor4D> },
+  options: {
+    pooling: "avg" | "max";
+    poolLast?: boolean;
+    taps?: Record<string, tf.Tensor4D>;
+    biases?: readonly tf.Tensor1D[];
+  },
 ): tf.Tensor4D {
   let h = input, i = 0;
+  const biases = options.biases;
   blocks.forEach((block, b) => {
-    for (let j = 0; j < block.length; j++) {
-      h = tf.relu(tf.conv2d(h, weights[i++], 1, "same"));
+    for (let j = 0; j < block.length; j++, i++) {
+      h = biases
+        ? frozenConvBiasRelu(h, weights[i], biases[i], { padding: "same" })
+        : tf.relu(tf.conv2d(h, weights[i], 1, "same"));
       if (options.taps) options.taps[`conv${b + 1}_${j + 1}`] = h;
     }
     if (b < blocks.length - 1 || options.poolLast) {

@@ -4,7 +4,8 @@
 Workloads (float32, CPU; e_lbfgs_iter's L-BFGS vectors float64):
   a_matmul     1024x1024 @ 1024x1024
   b_conv       3x3 64->64 conv on 1x128x128x64, 'same' padding: forward, dx and dW for a given dy
-  c_vgg_step   VGG19 conv stack to relu5_1 (random He weights, 2x2 average pooling) at 256x256:
+  c_vgg_step   VGG19 conv stack to relu5_1 (random He weights, small biases, 2x2 average pooling)
+               at 256x256:
                forward + backward of sum(output) w.r.t. the input image, as in style transfer
   d_mlp_epoch  one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
                plain SGD (lr 0.1), shuffled once per epoch
@@ -96,23 +97,27 @@ def make_conv(gen, _mnist):
 
 
 def random_vgg_weights(gen):
-    """He-initialised kernels N(0, 2/(9*Cin)) for VGG19_TO_CONV5_1, no biases."""
-    weights = []
+    """He-initialised kernels N(0, 2/(9*Cin)) and biases N(0, 0.01^2) for VGG19_TO_CONV5_1."""
+    weights, biases = [], []
     channels = 3
     for block in VGG19_TO_CONV5_1:
         for out in block:
             std = (2.0 / (9 * channels)) ** 0.5
             weights.append(torch.randn(out, channels, 3, 3, generator=gen) * std)
             channels = out
-    return weights
+    for block in VGG19_TO_CONV5_1:
+        for out in block:
+            biases.append(torch.randn(out, generator=gen) * 0.01)
+    return weights, biases
 
 
-def vgg_forward(weights, h, taps=None):
+def vgg_forward(params, h, taps=None):
     """The stack to relu5_1; `taps` receives every layer's maps as "convB_C" (after its ReLU)."""
+    weights, biases = params
     i = 0
     for b, block in enumerate(VGG19_TO_CONV5_1):
         for j in range(len(block)):
-            h = F.relu(F.conv2d(h, weights[i], padding=1))
+            h = F.relu(F.conv2d(h, weights[i], biases[i], padding=1))
             i += 1
             if taps is not None:
                 taps[f"conv{b + 1}_{j + 1}"] = h
@@ -122,12 +127,12 @@ def vgg_forward(weights, h, taps=None):
 
 
 def make_vgg(gen, _mnist):
-    weights = random_vgg_weights(gen)
+    params = random_vgg_weights(gen)
     x = torch.rand(1, 3, 256, 256, generator=gen, requires_grad=True)
 
     def step():
         x.grad = None
-        vgg_forward(weights, x).sum().backward()
+        vgg_forward(params, x).sum().backward()
 
     return step
 
@@ -160,11 +165,11 @@ def lbfgs_direction(g, s, y):
 def make_lbfgs_iter(gen, _mnist):
     side = STYLE_SIDE
     n = 3 * side * side
-    weights = random_vgg_weights(gen)
+    params = random_vgg_weights(gen)
 
     def features(image):
         taps = {}
-        vgg_forward(weights, image, taps)
+        vgg_forward(params, image, taps)
         return taps
 
     with torch.no_grad():

@@ -3,8 +3,10 @@
  *
  * - `a_matmul`: a 1024² matmul;
  * - `b_conv`: a 3×3 64→64 convolution on 1×128×128×64, forward + both gradients for a given dy;
- * - `c_vgg_step`: VGG19's conv stack to relu5_1 (random weights, 2×2 average pooling as in Gatys
- *   et al.) at 256², forward + backward of the output's sum w.r.t. the input image;
+ * - `c_vgg_step`: VGG19's conv stack to relu5_1 (random weights and biases, 2×2 average pooling
+ *   as in Gatys et al.) at 256², forward + backward of the output's sum w.r.t. the input image;
+ *   each layer is the course's frozen layer (`frozenConvBiasRelu`, as `Vgg19.features` runs it),
+ *   torch's is `relu(conv2d(x, w, b))`;
  * - `d_mlp_epoch`: one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
  *   plain SGD with tf autodiff;
  * - `e_lbfgs_iter`: one L-BFGS iteration of the style transfer at 256² in steady state (issue 8),
@@ -12,7 +14,7 @@
  *
  * `e_lbfgs_iter` optimises the network input x (1×256×256×3, n = 196 608 values, kept as a
  * `Float64Array` as `lib/vision/style_transfer.ts` does) through the same random VGG19 stack as
- * `c_vgg_step` (same He-initialised weight construction, no biases, average pooling, to conv5_1).
+ * `c_vgg_step` (same He-initialised weights, small random biases, average pooling, to conv5_1).
  * The loss is α·L_content + β·Σ_l w_l E_l with α = 1e-3, β = 1: L_content = ½Σ(F − P)² at
  * conv4_2, E_l = Σ(G − A)²/(4N²M²) at conv1_1, conv2_1, conv3_1, conv4_1, conv5_1 (w_l = 1/5),
  * G = XᵀX the Gram matrix of the layer's maps as an M×N matrix (layer names: after the ReLU, as
@@ -56,7 +58,7 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
-import { randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
+import { randomVggBiases, randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
 import { gramMatrix } from "../lib/vision/gram.ts";
 import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
@@ -154,13 +156,15 @@ const WORKLOADS: Workload[] = [
     setup() {
       const rng = new Random(3);
       const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
+      const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
       const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
       const dx = tf.grad((input: tf.Tensor) =>
-        vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg" }).sum()
+        vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases })
+          .sum()
       );
       return Promise.resolve({
         run: () => settle(() => dx(x)),
-        dispose: () => tf.dispose([x, ...weights]),
+        dispose: () => tf.dispose([x, ...weights, ...biases]),
       });
     },
   },
@@ -217,9 +221,10 @@ const WORKLOADS: Workload[] = [
       const { side, contentLayer, styleLayers, memory, step } = STYLE;
       const n = 3 * side * side;
       const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
+      const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
       const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> => {
         const taps: Record<string, tf.Tensor4D> = {};
-        vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps });
+        vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps, biases });
         return taps;
       };
       const [contentTarget, ...styleTargets] = tf.tidy(() => {
@@ -266,7 +271,7 @@ const WORKLOADS: Workload[] = [
         });
       return Promise.resolve({
         run,
-        dispose: () => tf.dispose([contentTarget, ...styleTargets, ...weights]),
+        dispose: () => tf.dispose([contentTarget, ...styleTargets, ...weights, ...biases]),
       });
     },
   },
