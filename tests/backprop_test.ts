@@ -154,20 +154,23 @@ Deno.test("the gradient checker flags a planted bug in a backward pass", () => {
 
 Deno.test("dropout in the hand backprop: same masks, same gradients as autodiff and as numbers", () => {
   const sizes = [10, 12, 8, 4];
-  const rng = new Random("dropout");
-  const net = createNetwork(sizes, relu, multiclassClassification, rng.derive("init"));
-  const { X, D } = batchFor(sizes, multiclassClassification, 7, rng.derive("data"));
-  const masks = dropoutMasks(net, 7, { input: 0.2, hidden: 0.5 }, rng.derive("masks"));
-  assertEquals(masks.map((m) => m?.shape), [[10, 7], [12, 7], [8, 7]]);
-  const hand = backpropGradients(net, X, D, masks);
-  const rows = checkNetworkGradients(net, X, D, hand.grads, { masks });
-  assert(rows.every((r) => r.ok), JSON.stringify(rows));
-  // The masks matter: without them the gradients differ.
-  const plain = backpropGradients(net, X, D);
-  assert(relativeError(plain.grads[0], hand.grads[0]) > 1e-2);
-  assertEquals(dropoutMasks(net, 7, {}, rng).every((m) => m === undefined), true);
-  tf.dispose([X, D, hand.loss, ...hand.grads, plain.loss, ...plain.grads, ...masks]);
-  disposeNetwork(net);
+  // logistic and tanh take f′ from the layer's output, which a mask changes: they must not then.
+  for (const activation of [relu, logistic, tanh]) {
+    const rng = new Random("dropout");
+    const net = createNetwork(sizes, activation, multiclassClassification, rng.derive("init"));
+    const { X, D } = batchFor(sizes, multiclassClassification, 7, rng.derive("data"));
+    const masks = dropoutMasks(net, 7, { input: 0.2, hidden: 0.5 }, rng.derive("masks"));
+    assertEquals(masks.map((m) => m?.shape), [[10, 7], [12, 7], [8, 7]]);
+    const hand = backpropGradients(net, X, D, masks);
+    const rows = checkNetworkGradients(net, X, D, hand.grads, { masks });
+    assert(rows.every((r) => r.ok), `${activation.name}: ${JSON.stringify(rows)}`);
+    // The masks matter: without them the gradients differ.
+    const plain = backpropGradients(net, X, D);
+    assert(relativeError(plain.grads[0], hand.grads[0]) > 1e-2, activation.name);
+    assertEquals(dropoutMasks(net, 7, {}, rng).every((m) => m === undefined), true);
+    tf.dispose([X, D, hand.loss, ...hand.grads, plain.loss, ...plain.grads, ...masks]);
+    disposeNetwork(net);
+  }
 });
 
 Deno.test("float64 error agrees with the tfjs error; sampled differences; sample indices", () => {
