@@ -378,8 +378,8 @@ export function autoencoderGradients(
       back = tf.add(back, sparsityDelta(rho, beta, rhoHat)); // + β s 1ᵀ (broadcast)
       loss = tf.add(reconstruction, tf.mul(beta, klSparsity(rho, rhoHat)));
     }
-    // f′(U); for the logistic f it is Y ⊙ (1 − Y), from the Y already computed.
-    const slope = ae.encoder === logistic ? tf.mul(Y, tf.sub(1, Y)) : ae.encoder.derivative(U);
+    // f′(U), from the Y already computed where f allows (logistic: Y ⊙ (1 − Y)).
+    const slope = ae.encoder.derivativeFromOutput?.(Y) ?? ae.encoder.derivative(U);
     const deltaHidden = tf.mul(slope, back); // Δₕ
     const dWdecoder = tf.div(tf.matMul(deltaOut, Y, false, true), n); // (1/N) Δₒ Yᵀ
     const dbDecoder = tf.div(tf.sum(deltaOut, 1, true), n);
