@@ -74,3 +74,46 @@ Deno.test("SGD steps do not leak tensors, and bad settings or gradients are reje
   assertThrows(() => new SGD({ learningRate: -1 }), Error, "learningRate");
   assertThrows(() => new SGD({ learningRate: 0.1, momentum: 1 }), Error, "momentum");
 });
+
+Deno.test("SGD.step gives the same bits as its formula written with tfjs ops (fused on blas)", () => {
+  const rng = new Random("sgd-bits");
+  /** The formula of the module comment as tfjs ops, float32 throughout. */
+  const byOps = (w: tf.Tensor, v: tf.Tensor, g: tf.Tensor, o: Required<SgdCase>) =>
+    tf.tidy(() => {
+      const gd = o.decay > 0 ? tf.add(g, tf.mul(o.decay, w)) : g;
+      const delta = o.momentum > 0
+        ? tf.sub(tf.mul(o.momentum, v), tf.mul(o.eta, gd))
+        : tf.mul(-o.eta, gd);
+      return [tf.add(w, delta), delta];
+    });
+  interface SgdCase {
+    eta: number;
+    momentum: number;
+    decay: number;
+    role: "weight" | "bias";
+  }
+  const cases: Required<SgdCase>[] = [
+    { eta: 0.1, momentum: 0.9, decay: 0, role: "weight" },
+    { eta: 0.037, momentum: 0.5, decay: 1e-3, role: "weight" },
+    { eta: 0.037, momentum: 0.5, decay: 1e-3, role: "bias" },
+    { eta: 0.3, momentum: 0, decay: 0, role: "weight" },
+    { eta: 0.3, momentum: 0, decay: 5e-4, role: "weight" },
+  ];
+  for (const c of cases) {
+    const variable = tf.variable(rng.normalTensor([37, 29]));
+    const sgd = new SGD({ learningRate: c.eta, momentum: c.momentum, weightDecay: c.decay });
+    let w: tf.Tensor = tf.clone(variable), v: tf.Tensor = tf.zerosLike(variable);
+    for (let step = 0; step < 3; step++) {
+      const g = rng.normalTensor([37, 29]);
+      sgd.step([{ variable, role: c.role }], [g]);
+      const [w2, v2] = byOps(w, v, g, { ...c, decay: c.role === "weight" ? c.decay : 0 });
+      tf.dispose([w, v, g]);
+      [w, v] = [w2, v2];
+      const got = variable.dataSync(), want = w.dataSync();
+      const same = got.every((x, i) => Object.is(x, want[i]));
+      assert(same, `${JSON.stringify(c)}, step ${step + 1}: the update differs from the ops'`);
+    }
+    tf.dispose([w, v, variable]);
+    sgd.dispose();
+  }
+});

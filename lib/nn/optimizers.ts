@@ -9,10 +9,20 @@
  * Weight decay and max-norm act on weights only, never on biases (the book's convention): each
  * parameter is passed with its role.
  *
+ * Where the backend has the kernel {@linkcode SGD_STEP_KERNEL} (`blas` does), the first two lines
+ * run as one pass over the parameter's values, rounded exactly as the ops below round them (the
+ * same numbers, bit for bit); elsewhere they run as the tfjs ops written out in `SGD.step`.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "./network.ts";
+
+/**
+ * The fused kernel of one SGD update: inputs w, g (and the velocity v with momentum), attributes
+ * learningRate, momentum, weightDecay; outputs w′ (and v′).
+ */
+export const SGD_STEP_KERNEL = "CourseSgdStep";
 
 /** A trainable tensor and whether it is a weight (decayed, bounded) or a bias (left alone). */
 export interface Parameter {
@@ -104,21 +114,33 @@ export class SGD {
       }
     });
     const eta = this.learningRate;
+    const fused = tf.getKernel(SGD_STEP_KERNEL, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       params.forEach(({ variable, role }, i) => {
-        let g = grads[i];
-        if (role === "weight" && this.weightDecay > 0) {
-          g = tf.add(g, tf.mul(this.weightDecay, variable));
-        }
-        let delta: tf.Tensor;
-        if (this.momentum > 0) {
-          const velocity = this.#velocityOf(variable);
-          delta = tf.sub(tf.mul(this.momentum, velocity), tf.mul(eta, g));
-          velocity.assign(delta);
+        const decay = role === "weight" ? this.weightDecay : 0;
+        const velocity = this.momentum > 0 ? this.#velocityOf(variable) : undefined;
+        let updated: tf.Tensor;
+        if (fused) {
+          const inputs: tf.NamedTensorMap = { w: variable, g: grads[i] };
+          if (velocity) inputs.v = velocity;
+          const [w, v] = tf.engine().runKernel(SGD_STEP_KERNEL, inputs, {
+            learningRate: eta,
+            momentum: this.momentum,
+            weightDecay: decay,
+          }) as tf.Tensor[];
+          if (velocity) velocity.assign(v);
+          updated = w;
         } else {
-          delta = tf.mul(-eta, g);
+          const g = decay > 0 ? tf.add(grads[i], tf.mul(decay, variable)) : grads[i];
+          let delta: tf.Tensor;
+          if (velocity) {
+            delta = tf.sub(tf.mul(this.momentum, velocity), tf.mul(eta, g));
+            velocity.assign(delta);
+          } else {
+            delta = tf.mul(-eta, g);
+          }
+          updated = tf.add(variable, delta);
         }
-        let updated = tf.add(variable, delta);
         if (role === "weight" && this.maxNorm !== undefined) {
           updated = clipRowNorms(updated, this.maxNorm);
         }

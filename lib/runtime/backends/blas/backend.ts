@@ -32,6 +32,7 @@ import { BLAS_CONV_KERNELS } from "./conv.ts";
 import { BLAS_POOL_KERNELS } from "./pool.ts";
 import { BLAS_ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
+import { BLAS_SGD_KERNELS } from "./sgd.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -44,6 +45,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_POOL_KERNELS,
   ...BLAS_ELEMENTWISE_KERNELS,
   ...BLAS_REDUCE_KERNELS,
+  ...BLAS_SGD_KERNELS,
 ];
 
 /**
