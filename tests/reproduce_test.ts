@@ -3,7 +3,13 @@
  * shared between the kernels that run at once (the runs themselves are in notebooks_test.ts).
  */
 import { assertEquals } from "./assert.ts";
-import { EXPECTED_FULL_SECONDS, queueOrder, shareCores } from "../tools/reproduce.ts";
+import {
+  BLAS_BOUND,
+  blasThreadsFor,
+  EXPECTED_FULL_SECONDS,
+  queueOrder,
+  shareCores,
+} from "../tools/reproduce.ts";
 import { listNotebooks } from "../tools/notebook_file.ts";
 
 Deno.test("the longest notebooks start first; the others keep course order", () => {
@@ -22,8 +28,8 @@ Deno.test("every notebook with an expected time exists", async () => {
   const stems = (await listNotebooks([])).map((p) =>
     p.replace(/^.*\//, "").replace(/\.ipynb$/, "")
   );
-  for (const stem of Object.keys(EXPECTED_FULL_SECONDS)) {
-    assertEquals(stems.includes(stem), true, `EXPECTED_FULL_SECONDS names ${stem}, not a notebook`);
+  for (const stem of [...Object.keys(EXPECTED_FULL_SECONDS), ...BLAS_BOUND]) {
+    assertEquals(stems.includes(stem), true, `${stem} is not a notebook`);
   }
 });
 
@@ -35,4 +41,11 @@ Deno.test("the cores are shared out between the kernels that run at once", () =>
   assertEquals(shareCores(2, 1, 2), { kernels: 1, threads: 2 });
   assertEquals(shareCores(4, 15, 2), { kernels: 4, threads: 1 });
   assertEquals(shareCores(1, 15, 1), { kernels: 1, threads: 1 });
+});
+
+Deno.test("BLAS-bound notebooks keep a thread per core; the others get their share", () => {
+  const share = shareCores(2, 15, 2);
+  assertEquals(blasThreadsFor("07c_gatys_figure_3", share, 2), 2);
+  assertEquals(blasThreadsFor("03_sgd", share, 2), 1);
+  assertEquals(blasThreadsFor("03_sgd", shareCores(1, 15, 8), 8), 8);
 });

@@ -7,11 +7,12 @@
  * cell, when a cell raises or any saved output is an error.
  *
  * Notebooks run in `--jobs` kernels at once (default: 2, at most the cores), the longest first
- * ({@linkcode EXPECTED_FULL_SECONDS}), and the cores are shared out: each kernel gets cores ÷
- * kernels BLAS threads. Much of a training step is single-threaded JavaScript (the elementwise
- * kernels), so two kernels with one thread each do nearly twice the work of one kernel with two.
- * The thread count changes the last bits of matrix products: the same command prints the same
- * numbers, a different `--jobs` (or `COURSE_BLAS_THREADS`) may not.
+ * ({@linkcode EXPECTED_FULL_SECONDS}). Much of a training step is single-threaded JavaScript (the
+ * elementwise kernels), so two kernels do more work than one; the notebooks whose time is mostly
+ * in BLAS and oneDNN ({@linkcode BLAS_BOUND}: VGG19, full-batch products) keep a thread per core,
+ * the others get cores ÷ kernels threads ({@linkcode blasThreadsFor}). The thread count changes
+ * the last bits of matrix products: the same command prints the same numbers, a different
+ * `--jobs` (or `COURSE_BLAS_THREADS`) may not.
  *
  * @module
  */
@@ -55,6 +56,26 @@ export const EXPECTED_FULL_SECONDS: Readonly<Record<string, number>> = {
   "04_backpropagation": 254,
   "07_style_transfer": 113,
 };
+
+/**
+ * Notebooks whose time goes mostly to BLAS and oneDNN calls (the VGG19 style transfers, the
+ * full-batch autoencoder): they keep one BLAS thread per core while sharing the machine. Measured
+ * on 2 cores (`bench/vs_torch.ts --only e_lbfgs_iter` beside a training loop): a style-transfer
+ * iteration took 0.89 s with 2 threads and 1.05 s with 1, and the training loop beside it was no
+ * slower.
+ */
+export const BLAS_BOUND: ReadonlySet<string> = new Set([
+  "05a_figure_5_6",
+  "07_style_transfer",
+  "07a_gatys_figure_1",
+  "07b_gatys_figure_2",
+  "07c_gatys_figure_3",
+]);
+
+/** BLAS threads for one notebook: all the cores if it is BLAS-bound, else its share. */
+export function blasThreadsFor(stem: string, share: { threads: number }, cores: number): number {
+  return BLAS_BOUND.has(stem) ? Math.max(1, cores) : share.threads;
+}
 
 /** The notebooks in the order they start: longest expected first, then course order. */
 export function queueOrder(stems: readonly string[]): number[] {
@@ -127,18 +148,19 @@ async function main(args: string[]): Promise<number> {
   for (const dir of ["notebooks", "html", "figures"]) {
     await Deno.mkdir(`${out}/${dir}`, { recursive: true });
   }
-  const { kernels, threads } = shareCores(jobs, notebooks.length, cores);
+  const share = shareCores(jobs, notebooks.length, cores);
+  const { kernels } = share;
   // A thread count set by the user wins (and is then the same for every kernel).
-  const blasThreads = Deno.env.get("COURSE_BLAS_THREADS") ?? String(threads);
+  const userThreads = Deno.env.get("COURSE_BLAS_THREADS");
   console.log(
     `reproducing ${notebooks.length} notebook(s) in ${mode} mode into ${out}/: ` +
-      `${kernels} at a time, ${blasThreads} BLAS thread(s) each`,
+      `${kernels} at a time, ${userThreads ?? share.threads} BLAS thread(s) each` +
+      (userThreads ? "" : ` (${cores} for ${[...BLAS_BOUND].join(", ")})`),
   );
   const env = {
     COURSE_MODE: mode,
     COURSE_OUT_DIR: out,
-    COURSE_BLAS_THREADS: blasThreads,
-    COURSE_WASM_THREADS: Deno.env.get("COURSE_WASM_THREADS") ?? String(threads),
+    COURSE_WASM_THREADS: Deno.env.get("COURSE_WASM_THREADS") ?? String(share.threads),
     // Progress bars print a line every 10 s instead of updating a display hundreds of times:
     // that is what a saved notebook should keep, and it spares the kernel's IOPub channel (an
     // "Invalid Signature" failure was seen after many updates).
@@ -151,6 +173,7 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      const threads = userThreads ?? String(blasThreadsFor(stems[i], share, cores));
       reports[i] = await reproduceOne(
         notebooks[i],
         stems[i],
@@ -158,7 +181,7 @@ async function main(args: string[]): Promise<number> {
         out,
         {
           cellTimeoutSeconds: timeout,
-          env,
+          env: { ...env, COURSE_BLAS_THREADS: threads },
           overwriteLine: kernels === 1,
         },
       );
