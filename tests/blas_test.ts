@@ -543,3 +543,46 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    "blas ReLU, fused conv + ReLU and ReLU gradient keep the cpu kernels' values at ±0, ±∞ and NaN",
+  ignore,
+  fn: async () => {
+    const special = [-Infinity, -2, -0, 0, 1e-30, 3, Infinity, NaN];
+    const expected = ["0", "0", "0", "0", "1e-30", "3", "Infinity", "NaN"];
+    const asText = (a: Float32Array) => Array.from(a).map(String);
+    for (const backend of ["cpu", "blas"]) {
+      const [relu] = await on(backend, () => tf.relu(tf.tensor1d(special)));
+      assert.deepEqual(
+        asText(relu),
+        expected.map((s) => s === "1e-30" ? String(Math.fround(1e-30)) : s),
+        backend,
+      );
+      // A 1×1 convolution with weight 1 and bias 0 passes the values to the fused ReLU.
+      const [fused] = await on(backend, () =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(special, [1, 1, special.length, 1]),
+          filter: tf.ones([1, 1, 1, 1]) as tf.Tensor4D,
+          strides: 1,
+          pad: "valid",
+          bias: tf.zeros([1]),
+          activation: "relu",
+        }));
+      // oneDNN's convolution may turn ±∞·1 + 0 into NaN only for NaN inputs; compare with ReLU.
+      assert.deepEqual(asText(fused), asText(relu), `${backend}: fused`);
+    }
+    // ReLU's gradient: dy where y > 0, 0 elsewhere, NaN where y is NaN.
+    for (const backend of ["cpu", "blas"]) {
+      const [grad] = await on(
+        backend,
+        () =>
+          tf.grad((x: tf.Tensor) => tf.relu(x))(
+            tf.tensor1d(special),
+            tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8]),
+          ),
+      );
+      assert.deepEqual(asText(grad).slice(0, 7), ["0", "0", "0", "0", "5", "6", "7"], backend);
+    }
+  },
+});

@@ -114,7 +114,12 @@ export function activateInPlace(values: Float32Array, activation: string, alpha:
     case "linear":
       return;
     case "relu":
-      for (let i = 0; i < n; i++) if (values[i] < 0) values[i] = 0;
+      for (let i = 0; i < n; i++) {
+        // As the Relu kernel (elementwise.ts): no branch on the sign; NaN stays, −∞ gives 0.
+        const x = values[i];
+        const y = x * +(x > 0) + 0;
+        values[i] = y === y ? y : x === -Infinity ? 0 : x;
+      }
       return;
     case "relu6":
       for (let i = 0; i < n; i++) values[i] = Math.min(Math.max(values[i], 0), 6);

@@ -19,7 +19,13 @@ function relu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const xv = floatValues(backend, inputs.x);
   if (!xv) return runCpu("Relu", inputs, backend, attrs);
   const out = backend.pool.take(xv.length);
-  for (let i = 0; i < xv.length; i++) out[i] = xv[i] < 0 ? 0 : xv[i];
+  for (let i = 0; i < xv.length; i++) {
+    // x where positive, +0 elsewhere, without a branch (a branch on the sign of random data is
+    // mispredicted half the time: 5× slower); NaN stays NaN and −∞ gives 0, on the rare path.
+    const x = xv[i];
+    const y = x * +(x > 0) + 0;
+    out[i] = y === y ? y : x === -Infinity ? 0 : x;
+  }
   return output(backend, [...inputs.x.shape], out);
 }
 
@@ -78,8 +84,9 @@ function unary(name: string): (args: KernelArgs) => TensorInfo {
 }
 
 /**
- * `CourseReluBackprop` (see `lib/nn/conv.ts`): dy where the ReLU's output y is positive, else 0
- * (NaN where y is NaN), in one pass instead of `step` and `mul`.
+ * `CourseReluBackprop` (see `lib/nn/conv.ts`): dy · step(y) — dy where the ReLU's output y is
+ * positive, else 0 (NaN where y is NaN, or where dy is not finite) — in one pass instead of
+ * `step` and `mul`.
  */
 function reluBackprop({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const dyv = floatValues(backend, inputs.dy), yv = floatValues(backend, inputs.y);
@@ -91,8 +98,10 @@ function reluBackprop({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   }
   const out = backend.pool.take(dyv.length);
   for (let i = 0; i < dyv.length; i++) {
+    // dy · step(y) without a branch on y's sign (see relu); NaN where y is NaN.
     const y = yv[i];
-    out[i] = y > 0 ? dyv[i] : y === y ? 0 : NaN;
+    out[i] = dyv[i] * +(y > 0);
+    if (y !== y) out[i] = NaN;
   }
   return output(backend, [...inputs.dy.shape], out);
 }
