@@ -8,6 +8,7 @@ import {
   listNotebooks,
   type Notebook,
   readNotebook,
+  stemOf,
   textOf,
 } from "../tools/notebook_file.ts";
 import { cellsWithOutputs, typeCheckNotebooks } from "../tools/check_notebooks.ts";
@@ -16,7 +17,6 @@ import { relative } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
 
 const notebooks = await listNotebooks();
-const stemOf = (path: string) => path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
 
 /** Run the runner behind `deno task reproduce` (the user's command) in quick mode. */
 function reproduce(args: string[]): Promise<{ code: number; output: string }> {

@@ -10,7 +10,7 @@ import {
   queueOrder,
   shareCores,
 } from "../tools/reproduce.ts";
-import { listNotebooks } from "../tools/notebook_file.ts";
+import { listNotebooks, stemOf } from "../tools/notebook_file.ts";
 
 Deno.test("the longest notebooks start first; the others keep course order", () => {
   const stems = [
@@ -25,9 +25,7 @@ Deno.test("the longest notebooks start first; the others keep course order", () 
 });
 
 Deno.test("every notebook with an expected time exists", async () => {
-  const stems = (await listNotebooks([])).map((p) =>
-    p.replace(/^.*\//, "").replace(/\.ipynb$/, "")
-  );
+  const stems = (await listNotebooks([])).map(stemOf);
   for (const stem of [...Object.keys(EXPECTED_FULL_SECONDS), ...BLAS_BOUND]) {
     assertEquals(stems.includes(stem), true, `${stem} is not a notebook`);
   }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Cell, listNotebooks, readNotebook, sourceOf } from "./notebook_file.ts";
+import { type Cell, listNotebooks, readNotebook, sourceOf, stemOf } from "./notebook_file.ts";
 
 /** Names of cells that carry outputs or execution counts, as `cell N` (1-based). */
 export function cellsWithOutputs(cells: Cell[]): string[] {
@@ -47,7 +47,7 @@ export async function typeCheckNotebook(path: string): Promise<string[]> {
 export async function typeCheckNotebooks(paths: string[]): Promise<Map<string, string[]>> {
   const modules = await Promise.all(paths.map(async (path) => {
     const { code, starts } = joinCodeCells((await readNotebook(path)).cells);
-    const stem = path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
+    const stem = stemOf(path);
     const temp = path.replace(/[^/]+$/, `.typecheck_${stem}.ts`);
     await Deno.writeTextFile(temp, code);
     return { path, stem, temp, starts };

@@ -62,6 +62,18 @@ export async function readNotebook(path: string): Promise<Notebook> {
 }
 
 /**
+ * A notebook's stem: its file name without the folder and `.ipynb`.
+ *
+ * @example
+ * ```ts
+ * stemOf("notebooks/02_feedforward.ipynb"); // "02_feedforward"
+ * ```
+ */
+export function stemOf(path: string): string {
+  return path.replace(/^.*\//, "").replace(/\.ipynb$/, "");
+}
+
+/**
  * The course's notebooks in reading order (file names sort as chapters: `01_…`, `02_…`, `03a_…`),
  * keeping those whose stem contains any of `filters` (all when none are given).
  */
@@ -71,7 +83,7 @@ export async function listNotebooks(filters: string[] = []): Promise<string[]> {
     if (entry.isFile && /^\d\d[a-z]?_.*\.ipynb$/.test(entry.name)) names.push(entry.name);
   }
   names.sort();
-  const stems = names.map((name) => name.replace(/\.ipynb$/, ""));
+  const stems = names.map(stemOf);
   const kept = filters.length === 0
     ? stems
     : stems.filter((stem) => filters.some((filter) => stem.includes(filter)));

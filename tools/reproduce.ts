@@ -25,6 +25,7 @@ import {
   listNotebooks,
   problemAt,
   readNotebook,
+  stemOf,
   titleOf,
 } from "./notebook_file.ts";
 import { executeNotebook, type ExecutionEvent, notebookToHtml } from "./jupyter.ts";
@@ -168,7 +169,7 @@ async function main(args: string[]): Promise<number> {
     COURSE_PROGRESS: Deno.env.get("COURSE_PROGRESS") ?? "plain",
   };
 
-  const stems = notebooks.map((path) => path.replace(/^.*\//, "").replace(/\.ipynb$/, ""));
+  const stems = notebooks.map(stemOf);
   const queue = queueOrder(stems);
   const reports: NotebookReport[] = new Array(notebooks.length);
   const started = performance.now();
