@@ -1,17 +1,25 @@
 /**
  * Screenshots of local HTML pages taken with a headless Chromium, driven through the DevTools
- * protocol over a WebSocket (Deno's own `WebSocket`, no npm client).
+ * protocol over a pipe (`--remote-debugging-pipe`: commands on the browser's fd 3, replies on its
+ * fd 4, each a JSON text ended by a NUL byte). No TCP port is ever opened, so no other local
+ * process can reach the browser.
  *
  * Why the DevTools protocol rather than `chromium --screenshot page.html`: `--screenshot` fires
  * as soon as the page has loaded, before web fonts and asynchronous drawing have finished, so
  * its result depends on timing. Here the page exposes a promise `window.__ready`; the screenshot
  * is taken only after that promise has resolved, at an exact CSS size and device scale.
  *
- * {@linkcode screenshotHtml} starts one browser per screenshot (about 0.5 s) and always closes it,
- * so nothing outlives the call (a test or script exits cleanly). {@linkcode openPageRenderer}
- * keeps one browser and one loaded page for many screenshots — what a notebook kernel uses, so
- * that plotly.js is loaded once rather than once per figure; a watchdog ends that browser when
- * the process that started it exits, however it exits.
+ * Lifetime: the browser runs under a small `/bin/sh` helper in its own session (so a Jupyter
+ * Interrupt, a SIGINT to the kernel's process group, does not reach it). The pipe is the
+ * watchdog: when the process that started the browser exits, however it exits (even SIGKILL),
+ * the browser reads end-of-file on fd 3 and quits; the helper then ends whatever is left of the
+ * browser's process group and deletes the profile folder (`course-chromium-<pid>-*` in the
+ * temporary directory). Folders left by processes that are gone (a helper killed too) are deleted
+ * when the next browser starts.
+ *
+ * {@linkcode screenshotHtml} starts one browser per screenshot (about 0.5 s) and always closes it.
+ * {@linkcode openPageRenderer} keeps one browser and one loaded page for many screenshots — what a
+ * notebook kernel uses, so that plotly.js is loaded once rather than once per figure.
  *
  * The browser is looked up once: `COURSE_CHROMIUM` (a path) first, then the usual Linux and
  * macOS locations. {@linkcode findChromium} says which one was found, or why none was.
@@ -39,7 +47,11 @@ export interface ChromiumLookup {
   reason?: string;
 }
 
+// The real binaries first: Debian's /usr/bin/chromium-headless-shell and /usr/bin/chromium are
+// shell scripts that run the browser as their child (a signal to the script misses the browser).
 const CANDIDATES: readonly string[] = [
+  "/usr/lib/chromium/chromium-headless-shell",
+  "/usr/lib/chromium/chromium",
   "/usr/bin/chromium-headless-shell",
   "/usr/bin/chromium",
   "/usr/bin/chromium-browser",
@@ -62,7 +74,7 @@ let cachedLookup: ChromiumLookup | undefined;
 
 /**
  * Find a Chromium or Chrome executable: `COURSE_CHROMIUM` if set (it must exist), otherwise the
- * first of the usual install locations (Debian's `chromium-headless-shell` first; on macOS the
+ * first of the usual install locations (Debian's `chromium-headless-shell` binary first; on macOS the
  * Google Chrome and Chromium app bundles). The answer is cached for the process.
  *
  * @example
@@ -107,41 +119,26 @@ interface CdpReply {
   error?: { message: string };
 }
 
-/** A minimal DevTools protocol client: numbered commands, replies matched by id. */
+/**
+ * A minimal DevTools protocol client over the browser's pipe: numbered commands, replies matched
+ * by id. The pipe is read only while a reply or an event is awaited, so an idle browser holds no
+ * pending read that would keep this process alive.
+ */
 class Cdp {
-  #socket: WebSocket;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
   #next = 1;
   #pending = new Map<number, { resolve: (r: CdpReply) => void; reject: (e: Error) => void }>();
   #waiters = new Map<string, () => void>();
+  #buffer = new Uint8Array(0);
+  #reading = false;
+  #closed: string | undefined;
+  #encoder = new TextEncoder();
+  #decoder = new TextDecoder();
 
-  private constructor(socket: WebSocket) {
-    this.#socket = socket;
-    socket.onmessage = (event: MessageEvent) => {
-      const reply = JSON.parse(String(event.data)) as CdpReply;
-      if (reply.id !== undefined) {
-        const pending = this.#pending.get(reply.id);
-        this.#pending.delete(reply.id);
-        if (reply.error) pending?.reject(new Error(reply.error.message));
-        else pending?.resolve(reply);
-      } else if (reply.method !== undefined) {
-        this.#waiters.get(reply.method)?.();
-        this.#waiters.delete(reply.method);
-      }
-    };
-    socket.onclose = () => {
-      for (const pending of this.#pending.values()) {
-        pending.reject(new Error("the browser closed the connection"));
-      }
-      this.#pending.clear();
-    };
-  }
-
-  static connect(url: string): Promise<Cdp> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.onopen = () => resolve(new Cdp(socket));
-      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
-    });
+  constructor(child: Deno.ChildProcess) {
+    this.#writer = child.stdin.getWriter();
+    this.#reader = child.stdout.getReader();
   }
 
   send(
@@ -149,43 +146,77 @@ class Cdp {
     params: Record<string, unknown> = {},
     sessionId?: string,
   ): Promise<CdpReply> {
+    if (this.#closed !== undefined) return Promise.reject(new Error(this.#closed));
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<CdpReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#socket.send(JSON.stringify({ id, method, params, sessionId }));
     });
+    const text = JSON.stringify({ id, method, params, sessionId });
+    this.#writer.write(this.#encoder.encode(`${text}\0`)).catch(() =>
+      this.#fail("the browser closed its pipe")
+    );
+    this.#pump();
+    return reply;
   }
 
   /** A promise for the next event `method` (register before triggering it). */
   event(method: string): Promise<void> {
-    return new Promise((resolve) => this.#waiters.set(method, resolve));
+    const event = new Promise<void>((resolve) => this.#waiters.set(method, resolve));
+    this.#pump();
+    return event;
   }
 
-  close(): void {
-    this.#socket.close();
+  /** Close our end of the pipe: the browser reads end-of-file and quits. */
+  async close(): Promise<void> {
+    this.#fail("the browser connection was closed");
+    await this.#writer.close().catch(() => {});
+    await this.#reader.cancel().catch(() => {});
   }
-}
 
-/** Read the browser's stderr until it names its DevTools WebSocket; keep draining it after. */
-async function readDevtoolsUrl(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    const match = text.match(/DevTools listening on (ws:\/\/\S+)/);
-    if (match) {
-      // Drain the rest so the browser never blocks on a full pipe; cancelled when it exits.
-      (async () => {
-        while (!(await reader.read()).done) { /* discard */ }
-      })().catch(() => {});
-      return match[1];
+  #fail(message: string): void {
+    this.#closed ??= message;
+    for (const pending of this.#pending.values()) pending.reject(new Error(message));
+    this.#pending.clear();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      while (this.#closed === undefined && (this.#pending.size > 0 || this.#waiters.size > 0)) {
+        const { value, done } = await this.#reader.read();
+        if (done) {
+          this.#fail("the browser closed its pipe");
+          break;
+        }
+        const joined = new Uint8Array(this.#buffer.length + value.length);
+        joined.set(this.#buffer);
+        joined.set(value, this.#buffer.length);
+        let start = 0;
+        for (let end = joined.indexOf(0); end >= 0; end = joined.indexOf(0, start)) {
+          this.#dispatch(JSON.parse(this.#decoder.decode(joined.subarray(start, end))));
+          start = end + 1;
+        }
+        this.#buffer = joined.slice(start);
+      }
+    } catch (error) {
+      this.#fail(`reading from the browser failed: ${(error as Error).message}`);
+    } finally {
+      this.#reading = false;
     }
   }
-  throw new Error(`the browser exited before it was ready: ${text.trim().slice(-400)}`);
+
+  #dispatch(reply: CdpReply): void {
+    if (reply.id !== undefined) {
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (reply.error) pending?.reject(new Error(reply.error.message));
+      else pending?.resolve(reply);
+    } else if (reply.method !== undefined) {
+      this.#waiters.get(reply.method)?.();
+      this.#waiters.delete(reply.method);
+    }
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -198,22 +229,80 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** One browser process with one page, driven over the DevTools protocol. */
 interface Browser {
+  /** The helper shell: the leader of the browser's own session and process group. */
   readonly child: Deno.ChildProcess;
-  readonly stderr: ReadableStreamDefaultReader<Uint8Array>;
   readonly cdp: Cdp;
   readonly dir: string;
   /** Send a command to the page. */
   send(method: string, params?: Record<string, unknown>): Promise<CdpReply>;
 }
 
+const PROFILE_PREFIX = "course-chromium-";
+
 /**
- * Start a headless browser on a blank page. With `watchdog`, the browser runs under a small
- * shell loop that kills it once this process is gone (a kernel killed by Jupyter, say).
+ * The helper: run the browser with our stdin as its fd 3 and our stdout as its fd 4, its stderr
+ * in the profile folder; once it has exited, end the rest of its process group and delete the
+ * folder. It runs in its own session (`detached`), so it is the group's leader.
  */
-async function launchBrowser(options: { watchdog: boolean }): Promise<Browser> {
+const HELPER = 'dir=$1; shift; "$@" 3<&0 4>&1 0</dev/null 1>/dev/null 2>"$dir/browser.log"; ' +
+  "trap '' TERM; kill -TERM 0 2>/dev/null; rm -rf \"$dir\"";
+
+function isAlive(pid: number): boolean | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let staleCleaned = false;
+
+/**
+ * Delete the profile folders of processes that are gone (their helper was killed too). Only on
+ * Linux, where `/proc` says whether a process lives; the name carries the owner's pid.
+ */
+function cleanStaleProfiles(tmp: string): void {
+  if (staleCleaned) return;
+  staleCleaned = true;
+  try {
+    for (const entry of Deno.readDirSync(tmp)) {
+      const owner = entry.name.match(/^course-chromium-(\d+)-/);
+      if (!entry.isDirectory || owner === null) continue;
+      if (isAlive(Number(owner[1])) === false) {
+        try {
+          Deno.removeSync(`${tmp}/${entry.name}`, { recursive: true });
+        } catch { /* another process got there first, or not ours to delete */ }
+      }
+    }
+  } catch { /* no readable temporary folder: nothing to clean */ }
+}
+
+function tempDir(): string {
+  return (Deno.env.get("TMPDIR") || "/tmp").replace(/\/+$/, "") || "/";
+}
+
+/** The end of the browser's own log, for an error message. */
+function logTail(dir: string): string {
+  try {
+    const lines = Deno.readTextFileSync(`${dir}/browser.log`).trim().split("\n");
+    return lines.filter((line) => line.trim() !== "").slice(-3).join(" | ").slice(-400);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Start a headless browser on a blank page, talking over a pipe, in its own session, with a
+ * fresh profile folder that is deleted when it ends.
+ */
+async function launchBrowser(): Promise<Browser> {
   const { path, reason } = findChromium();
   if (path === undefined) throw new Error(`cannot take a screenshot: ${reason}`);
-  const dir = await Deno.makeTempDir({ prefix: "course-chromium-" });
+  const tmp = tempDir();
+  cleanStaleProfiles(tmp);
+  const dir = await Deno.makeTempDir({ dir: tmp, prefix: `${PROFILE_PREFIX}${Deno.pid}-` });
   const browserArgs = [
     "--headless",
     "--no-sandbox", // needed as root (CI); the pages are our own local files
@@ -224,40 +313,33 @@ async function launchBrowser(options: { watchdog: boolean }): Promise<Browser> {
     "--disable-extensions",
     "--disable-background-networking",
     "--mute-audio",
-    "--remote-debugging-port=0",
-    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-pipe",
     `--user-data-dir=${dir}/profile`,
     "about:blank",
   ];
-  const [command, args] = options.watchdog
-    ? [
-      "/bin/sh",
-      [
-        "-c",
-        // Run the browser; every half second check that our parent process still lives.
-        'parent=$1; shift; "$@" & b=$!; ' +
-        'while kill -0 "$parent" 2>/dev/null && kill -0 "$b" 2>/dev/null; do sleep 0.5; done; ' +
-        'kill "$b" 2>/dev/null; wait "$b"',
-        "watchdog",
-        String(Deno.pid),
-        path,
-        ...browserArgs,
-      ],
-    ]
-    : [path, browserArgs];
-  const child = new Deno.Command(command as string, {
-    args: args as string[],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = child.stderr.getReader();
+  let child: Deno.ChildProcess;
   try {
-    const cdp = await withTimeout(
-      (async () => Cdp.connect(await readDevtoolsUrl(stderr)))(),
+    child = new Deno.Command("/bin/sh", {
+      args: ["-c", HELPER, "course-chromium", dir, path, ...browserArgs],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      detached: true, // its own session: not in the kernel's SIGINT path
+    }).spawn();
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw new Error(`cannot start the browser ${path}: ${(error as Error).message}`);
+  }
+  const cdp = new Cdp(child);
+  try {
+    await withTimeout(
+      cdp.send("Browser.getVersion"),
       20_000,
       "starting the headless browser",
-    );
+    ).catch((error: Error) => {
+      const log = logTail(dir);
+      throw new Error(`the browser ${path} did not start: ${error.message}${log ? `: ${log}` : ""}`);
+    });
     const target = await cdp.send("Target.createTarget", { url: "about:blank" });
     const attached = await cdp.send("Target.attachToTarget", {
       targetId: target.result?.targetId,
@@ -270,11 +352,9 @@ async function launchBrowser(options: { watchdog: boolean }): Promise<Browser> {
     await send("Emulation.setDefaultBackgroundColorOverride", {
       color: { r: 255, g: 255, b: 255, a: 1 },
     });
-    return { child, stderr, cdp, dir, send };
+    return { child, cdp, dir, send };
   } catch (error) {
-    await stopProcess(child);
-    await stderr.cancel().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await closeBrowser({ child, cdp, dir, send: () => Promise.reject(error) });
     throw error;
   }
 }
@@ -317,26 +397,24 @@ async function capture(browser: Browser, size: ScreenshotSize): Promise<Uint8Arr
   return new Uint8Array(Buffer.from(String(shot.result?.data ?? ""), "base64"));
 }
 
-/** Ask the browser to close (so it ends its helper processes), then kill it if it lingers. */
+/**
+ * Ask the browser to close, close the pipe, and wait for the helper (which deletes the profile);
+ * if it lingers, kill the browser's whole process group. The profile folder is gone afterwards.
+ */
 async function closeBrowser(browser: Browser): Promise<void> {
   await withTimeout(browser.cdp.send("Browser.close"), 2000, "closing the browser").catch(() => {});
-  browser.cdp.close();
-  await stopProcess(browser.child);
-  await browser.stderr.cancel().catch(() => {});
-  await Deno.remove(browser.dir, { recursive: true }).catch(() => {});
-}
-
-async function stopProcess(child: Deno.ChildProcess): Promise<void> {
-  const exited = await withTimeout(child.status, 3000, "the browser's exit").then(
+  await browser.cdp.close();
+  const exited = await withTimeout(browser.child.status, 5000, "the browser's exit").then(
     () => true,
     () => false,
   );
   if (!exited) {
     try {
-      child.kill("SIGKILL");
+      Deno.kill(-browser.child.pid, "SIGKILL"); // the helper leads the browser's process group
     } catch { /* already gone */ }
-    await child.status;
+    await browser.child.status;
   }
+  await Deno.remove(browser.dir, { recursive: true }).catch(() => {});
 }
 
 /**
@@ -362,7 +440,7 @@ export async function screenshotHtml(
   size: ScreenshotSize,
   timeoutMs = 30_000,
 ): Promise<Uint8Array> {
-  const browser = await launchBrowser({ watchdog: false });
+  const browser = await launchBrowser();
   try {
     return await withTimeout(
       (async () => {
@@ -392,7 +470,7 @@ export interface PageRenderer {
 /**
  * Start a browser, load `html` once (it must define `window.__ready`) and keep both for many
  * screenshots: the page's scripts (plotly.js, fonts) load once instead of once per picture.
- * The browser is ended by `close()`, or by its watchdog once this process has exited.
+ * The browser is ended by `close()`, or once this process has exited (its pipe closes).
  *
  * @example
  * ```ts
@@ -403,7 +481,7 @@ export interface PageRenderer {
  * ```
  */
 export async function openPageRenderer(html: string, timeoutMs = 60_000): Promise<PageRenderer> {
-  const browser = await launchBrowser({ watchdog: true });
+  const browser = await launchBrowser();
   try {
     await withTimeout(loadPage(browser, html), timeoutMs, "loading the page");
   } catch (error) {
