@@ -245,7 +245,7 @@ const PROFILE_PREFIX = "course-chromium-";
  * folder. It runs in its own session (`detached`), so it is the group's leader.
  */
 const HELPER = 'dir=$1; shift; "$@" 3<&0 4>&1 0</dev/null 1>/dev/null 2>"$dir/browser.log"; ' +
-  "trap '' TERM; kill -TERM 0 2>/dev/null; rm -rf \"$dir\"";
+  "trap '' TERM; kill -TERM -$$ 2>/dev/null; rm -rf \"$dir\"";
 
 function isAlive(pid: number): boolean | undefined {
   if (Deno.build.os !== "linux") return undefined;
@@ -338,7 +338,9 @@ async function launchBrowser(): Promise<Browser> {
       "starting the headless browser",
     ).catch((error: Error) => {
       const log = logTail(dir);
-      throw new Error(`the browser ${path} did not start: ${error.message}${log ? `: ${log}` : ""}`);
+      throw new Error(
+        `the browser ${path} did not start: ${error.message}${log ? `: ${log}` : ""}`,
+      );
     });
     const target = await cdp.send("Target.createTarget", { url: "about:blank" });
     const attached = await cdp.send("Target.attachToTarget", {
