@@ -16,6 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import { outDir } from "../runtime/config.ts";
+import { writeErrorMessage, writeFileAtomic } from "../runtime/files.ts";
 import { currentNotebook, jupyter } from "../runtime/session.ts";
 
 /**
@@ -35,7 +36,10 @@ export function figurePath(name: string): string {
 }
 
 /**
- * Write PNG bytes as figure `name` (creating the folder) and return the file's path.
+ * Write PNG bytes as figure `name` (creating the folder) and return the file's path. The write is
+ * atomic (a temporary file renamed into place): the file is the old figure or the new one, never
+ * part of one. Throws `cannot save figure "<name>" to <path>: <reason>` (e.g. no space left on
+ * device).
  *
  * @example
  * ```ts
@@ -44,8 +48,13 @@ export function figurePath(name: string): string {
  */
 export async function saveFigurePng(name: string, png: Uint8Array): Promise<string> {
   const path = figurePath(name);
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  await Deno.writeFile(path, png);
+  try {
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await writeFileAtomic(path, png);
+  } catch (error) {
+    const reason = writeErrorMessage(error).replace(/^cannot write \S+: /, "");
+    throw new Error(`cannot save figure "${name}" to ${path}: ${reason}`);
+  }
   return path;
 }
 

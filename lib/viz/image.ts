@@ -21,6 +21,7 @@ import { decode as decodePngBytes, encode as encodePngBytes } from "fast-png";
 import { convertIndexedToRgb } from "fast-png";
 import jpeg from "jpeg-js";
 import { displayBundle, saveFigurePng, toBase64 } from "./figure.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 
 /** Options for turning tensor values into 8-bit pixels. */
 export interface PixelRange {
@@ -160,7 +161,8 @@ export function encodePng(image: tf.Tensor, options: PixelRange = {}): Uint8Arra
 }
 
 /**
- * Write an image tensor as a PNG file (parent folders are created). See {@linkcode encodePng}.
+ * Write an image tensor as a PNG file (parent folders are created), atomically: a temporary file
+ * renamed into place. See {@linkcode encodePng}.
  *
  * @example
  * ```ts
@@ -175,7 +177,7 @@ export async function writePng(
   const png = encodePng(image, options);
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  await Deno.writeFile(path, png);
+  await writeFileAtomic(path, png);
 }
 
 /**

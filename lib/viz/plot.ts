@@ -10,8 +10,9 @@
  *    (`application/vnd.plotly.v1+json`, interactive in JupyterLab and VS Code), the PNG
  *    (`image/png`, for nbconvert/HTML and viewers without plotly) and a `text/plain` line.
  *
- * Without a browser (none found, or it failed) figures are still shown interactively, no PNG is
- * written, and one line says once that static PNGs are off and why.
+ * Without a browser (none installed) figures are still shown interactively, no PNG is written,
+ * and one line says once that static PNGs are off and why. A browser that fails, or a PNG that
+ * cannot be saved (disk full), is an error naming the figure: a headless run fails.
  *
  * Never call nodeplotlib's `plot()`: it starts a web server that keeps the process alive.
  *
@@ -270,11 +271,8 @@ export async function renderFigurePng(
   return await screenshotHtml(await pageHtml(figure), shot);
 }
 
-let staticPngsOffReason: string | undefined;
-
 /**
- * Whether static PNGs can be rendered, and if not, why (no browser found, or an earlier render
- * failed).
+ * Whether static PNGs can be rendered, and if not, why (no browser found).
  *
  * @example
  * ```ts
@@ -282,7 +280,6 @@ let staticPngsOffReason: string | undefined;
  * ```
  */
 export function staticPngStatus(): { enabled: boolean; reason?: string } {
-  if (staticPngsOffReason !== undefined) return { enabled: false, reason: staticPngsOffReason };
   const { path, reason } = findChromium();
   return path !== undefined ? { enabled: true } : { enabled: false, reason };
 }
@@ -290,9 +287,14 @@ export function staticPngStatus(): { enabled: boolean; reason?: string } {
 /**
  * Show a figure and save its PNG: renders `data`/`layout` at a fixed size, saves it as
  * `<outDir()>/figures/<currentNotebook()>-<name>.png`, and inside Jupyter displays one output
- * with the interactive plotly figure, the PNG and a text line. When static PNGs are off (no
- * browser) one line says so, once. Resolves to nothing, so that a notebook cell ending in
- * `await showFigure(…)` shows the figure and no return value; `figurePath(name)` gives the file.
+ * with the interactive plotly figure, the PNG and a text line. Resolves to nothing, so that a
+ * notebook cell ending in `await showFigure(…)` shows the figure and no return value;
+ * `figurePath(name)` gives the file.
+ *
+ * Without a browser (none installed) one line says once that static PNGs are off, and figures
+ * are shown interactively only. With a browser, a figure that cannot be rendered or saved (the
+ * browser fails, the disk is full) is an error: the interactive figure is still shown, then the
+ * call throws `figure "<name>": …`, so that a headless run fails instead of keeping a stale PNG.
  *
  * @example
  * ```ts
@@ -310,20 +312,25 @@ export async function showFigure(
   const figure = figureJson(data, layout, options);
   let path: string | undefined;
   let png: Uint8Array | undefined;
+  let failure: string | undefined;
   const status = staticPngStatus();
   if (status.enabled) {
     try {
       png = await renderFigurePng(data, layout, options);
-      path = await saveFigurePng(name, png);
     } catch (error) {
-      staticPngsOffReason = `rendering failed (${(error as Error).message})`;
+      failure = `figure "${name}": the browser could not render it: ${(error as Error).message}`;
     }
-  }
-  const off = staticPngStatus();
-  if (!off.enabled) {
+    if (png !== undefined) {
+      try {
+        path = await saveFigurePng(name, png);
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+    }
+  } else {
     noticeOnce(
       "static-png",
-      `Static figure PNGs are off: ${off.reason}. Figures are shown interactively only.`,
+      `Static figure PNGs are off: ${status.reason}. Figures are shown interactively only.`,
     );
   }
   const bundle: Deno.jupyter.MediaBundle = {
@@ -332,4 +339,5 @@ export async function showFigure(
   };
   if (png !== undefined) bundle["image/png"] = toBase64(png);
   await displayBundle(bundle);
+  if (failure !== undefined) throw new Error(failure);
 }
