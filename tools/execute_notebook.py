@@ -5,12 +5,17 @@ Prints one JSON object per line on stdout for the runner to show progress:
   {"event": "start", "cells": N}
   {"event": "cell", "index": i, "done": k, "cells": N, "seconds": s}
   {"event": "error", "index": i, "message": "..."}
+  {"event": "write_error", "message": "..."}   (the executed notebook could not be written)
   {"event": "end", "ok": true|false}
 The executed notebook is written to OUTPUT even when a cell fails, so its outputs can be read.
+It is written atomically (a temporary file beside it, renamed over it): OUTPUT is always either
+the previous complete notebook or the new one.
 """
 
 import argparse
+import errno
 import json
+import os
 import queue
 import sys
 import time
@@ -73,9 +78,32 @@ def main():
         ok = False
         emit(event="error", index=current,
              message=f"kernel died: {first_line(error)}")
-    nbformat.write(nb, args.output)
+    try:
+        write_atomically(nb, args.output)
+    except OSError as error:
+        ok = False
+        reason = "no space left on device" if error.errno == errno.ENOSPC else error.strerror
+        emit(event="write_error", message=f"cannot write {args.output}: {reason}")
     emit(event="end", ok=ok)
     return 0 if ok else 1
+
+
+def write_atomically(nb, path):
+    """Write the notebook to a temporary file beside `path`, then rename it over `path`."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "w", encoding="utf-8") as file:
+            nbformat.write(nb, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.remove(temp)
+        except OSError:
+            pass
+        raise
 
 
 LATE_OUTPUT_TYPES = {"stream", "display_data", "update_display_data", "execute_result", "error"}

@@ -13,6 +13,7 @@ export type ExecutionEvent =
   | { event: "start"; cells: number }
   | { event: "cell"; index: number; done: number; cells: number; seconds: number }
   | { event: "error"; index: number; message: string }
+  | { event: "write_error"; message: string }
   | { event: "end"; ok: boolean };
 
 /** The result of executing one notebook. */
@@ -20,6 +21,8 @@ export interface ExecutionResult {
   ok: boolean;
   /** The failing cell's 0-based index (among all cells) and the error, when a cell failed. */
   failure?: { index: number; message: string };
+  /** Why the executed notebook could not be written (the previous one, if any, is kept). */
+  writeError?: string;
   /** What Jupyter printed on stderr (kept for diagnosis). */
   stderr: string;
 }
@@ -98,6 +101,7 @@ export async function executeNotebook(
   }).spawn();
   const stderr = new Response(child.stderr).text();
   let failure: ExecutionResult["failure"];
+  let writeError: string | undefined;
   let ended = false;
   for await (const line of readLines(child.stdout)) {
     let event: ExecutionEvent;
@@ -107,16 +111,17 @@ export async function executeNotebook(
       continue; // not one of ours
     }
     if (event.event === "error") failure = { index: event.index, message: event.message };
+    if (event.event === "write_error") writeError = event.message;
     if (event.event === "end") ended = true;
     options.onEvent?.(event);
   }
   const status = await child.status;
   const errText = await stderr;
-  if (!status.success && !failure) {
+  if (!status.success && !failure && !writeError) {
     const last = errText.trim().split("\n").slice(-3).join(" | ");
     failure = { index: -1, message: ended ? "Jupyter failed" : `Jupyter failed to run: ${last}` };
   }
-  return { ok: status.success && !failure, failure, stderr: errText };
+  return { ok: status.success && !failure && !writeError, failure, writeError, stderr: errText };
 }
 
 /**
@@ -133,9 +138,28 @@ export function mathjaxUrl(htmlDir: string): string | undefined {
   return `${relative(htmlDir, script)}?config=TeX-AMS_CHTML-full,Safe`;
 }
 
-/** Convert an executed notebook to one HTML page in `htmlDir` with nbconvert. */
+/**
+ * Convert an executed notebook to one HTML page in `htmlDir` with nbconvert. nbconvert writes into
+ * a staging folder inside `htmlDir`, and the page is renamed into place: `htmlDir` holds the
+ * previous complete page or the new one, never part of one.
+ */
 export async function notebookToHtml(executed: string, htmlDir: string): Promise<void> {
   const mathjax = mathjaxUrl(resolve(htmlDir));
+  const staging = await Deno.makeTempDir({ dir: htmlDir, prefix: ".staging-" });
+  try {
+    await runNbconvert(executed, staging, mathjax);
+    const page = `${executed.replace(/^.*\//, "").replace(/\.ipynb$/, "")}.html`;
+    await Deno.rename(`${staging}/${page}`, `${htmlDir}/${page}`);
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+async function runNbconvert(
+  executed: string,
+  htmlDir: string,
+  mathjax: string | undefined,
+): Promise<void> {
   const result = await new Deno.Command(await jupyterPython(), {
     args: [
       "-m",
@@ -152,7 +176,10 @@ export async function notebookToHtml(executed: string, htmlDir: string): Promise
     stderr: "piped",
   }).output();
   if (!result.success) {
-    const message = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-2).join(" ");
+    const stderr = new TextDecoder().decode(result.stderr);
+    const message = /No space left on device/i.test(stderr)
+      ? "no space left on device"
+      : stderr.trim().split("\n").slice(-2).join(" ");
     throw new Error(`nbconvert could not make HTML of ${executed}: ${message}`);
   }
 }

@@ -6,6 +6,11 @@
  * and `out/figures/*.png` (saved by the notebooks themselves). It fails, naming the notebook and
  * cell, when a cell raises or any saved output is an error.
  *
+ * Outputs are never half-written: every file is written atomically, and `out/figures/` keeps each
+ * notebook's figures from its last complete run (the previous set is restored when a run fails,
+ * see `figure_set.ts`). `index.html` lists every executed notebook with its last status, kept in
+ * `out/html/status.json`.
+ *
  * Notebooks run in `--jobs` kernels at once (default: 2, at most the cores), the longest first
  * ({@linkcode EXPECTED_FULL_SECONDS}). Much of a training step is single-threaded JavaScript (the
  * elementwise kernels), so two kernels do more work than one; the notebooks whose time is mostly
@@ -29,17 +34,11 @@ import {
   titleOf,
 } from "./notebook_file.ts";
 import { executeNotebook, type ExecutionEvent, notebookToHtml } from "./jupyter.ts";
-import { writeIndexPage } from "./index_page.ts";
+import { updateIndexPage } from "./index_page.ts";
+import { keepNewFigures, restoreFigures, setAsideFigures } from "./figure_set.ts";
+import type { NotebookReport } from "./report.ts";
 
-/** What happened to one notebook. */
-export interface NotebookReport {
-  stem: string;
-  title: string;
-  seconds: number;
-  cells: number;
-  ok: boolean;
-  problems: CellProblem[];
-}
+export type { NotebookReport } from "./report.ts";
 
 /**
  * Seconds each notebook took in a measured full-mode run, one at a time (README). Only
@@ -191,10 +190,23 @@ async function main(args: string[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: kernels }, lane));
   const wallSeconds = (performance.now() - started) / 1000;
-  await writeIndexPage(`${out}/html/index.html`, reports, mode);
+  let indexWritten = true;
+  try {
+    await updateIndexPage(out, reports, mode);
+  } catch (error) {
+    indexWritten = false;
+    console.error(`reproduce: ${(error as Error).message}`);
+  }
   printSummary(reports, wallSeconds);
-  console.log(`index: ${out}/html/index.html`);
-  return reports.every((r) => r.ok) ? 0 : 1;
+  const full = reports.some((r) => r.problems.some((p) => /no space left/.test(p.message)));
+  if (full) {
+    console.error(
+      `reproduce: the disk is full (no space left on device under ${out}/); ` +
+        "the outputs of the notebooks that could not be written are those of their last complete run",
+    );
+  }
+  if (indexWritten) console.log(`index: ${out}/html/index.html`);
+  return indexWritten && reports.every((r) => r.ok) ? 0 : 1;
 }
 
 async function reproduceOne(
@@ -208,11 +220,17 @@ async function reproduceOne(
   const started = performance.now();
   const progress = progressPrinter(`${counter} ${stem}`, options.overwriteLine);
   const jupyterOptions = { cellTimeoutSeconds: options.cellTimeoutSeconds, env: options.env };
+  const figures = `${out}/figures`;
+  await setAsideFigures(figures, stem);
   let result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
+  let reruns = 0;
   if (result.failure?.index === -1) {
-    // Jupyter itself failed, not a cell (seen once: "ValueError: Invalid Signature" on a message
-    // from the Deno kernel): run the notebook once more in a fresh kernel, and say so.
+    // Jupyter itself failed, not a cell (seen: "ValueError: Invalid Signature" on a message from
+    // the Deno kernel): a last resort, run the notebook once more in a fresh kernel, and say so.
     console.warn(`${counter} ${stem}: ${result.failure.message.split("\n")[0]}; running it again`);
+    reruns++;
+    await restoreFigures(figures, stem);
+    await setAsideFigures(figures, stem);
     result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
   }
   const seconds = (performance.now() - started) / 1000;
@@ -220,6 +238,8 @@ async function reproduceOne(
   const problems: CellProblem[] = [];
   let notebook;
   try {
+    // A notebook that could not be written leaves the previous run's file: not this run's.
+    if (result.writeError !== undefined) throw new Error(result.writeError);
     notebook = await readNotebook(executed);
   } catch {
     notebook = await readNotebook(path); // Jupyter wrote nothing: report against the source
@@ -234,18 +254,25 @@ async function reproduceOne(
   for (const problem of errorOutputs(notebook)) {
     if (!problems.some((p) => p.cell === problem.cell)) problems.push(problem);
   }
-  try {
-    await notebookToHtml(executed, `${out}/html`);
-  } catch (error) {
-    problems.push({ cell: 0, firstLine: "", message: (error as Error).message });
+  if (result.writeError !== undefined) {
+    // The previous executed notebook (if any) is kept; its page stays as it was too.
+    problems.push({ cell: 0, firstLine: "", message: result.writeError });
+  } else {
+    try {
+      await notebookToHtml(executed, `${out}/html`);
+    } catch (error) {
+      problems.push({ cell: 0, firstLine: "", message: (error as Error).message });
+    }
   }
   const ok = result.ok && problems.length === 0;
+  await (ok ? keepNewFigures : restoreFigures)(figures, stem);
   const cells = notebook.cells.filter((c) => c.cell_type === "code").length;
   console.log(`${counter} ${stem}: ${ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`);
   for (const p of problems) {
-    console.error(`  ${stem}.ipynb, cell ${p.cell} (${p.firstLine}): ${p.message}`);
+    const where = p.cell > 0 ? `, cell ${p.cell} (${p.firstLine})` : "";
+    console.error(`  ${stem}.ipynb${where}: ${p.message}`);
   }
-  return { stem, title: titleOf(notebook, stem), seconds, cells, ok, problems };
+  return { stem, title: titleOf(notebook, stem), seconds, cells, ok, problems, reruns };
 }
 
 /** Progress lines; on a terminal running one notebook at a time, one line rewritten in place. */
@@ -267,8 +294,10 @@ function progressPrinter(label: string, overwriteLine: boolean): (event: Executi
 function printSummary(reports: NotebookReport[], wallSeconds: number): void {
   const width = Math.max(8, ...reports.map((r) => r.stem.length));
   const rows = reports.map((r) =>
-    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${r.ok ? "ok" : "FAILED"}`
+    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${r.ok ? "ok" : "FAILED"}` +
+    (r.reruns > 0 ? ` (run again after a Jupyter failure)` : "")
   );
+  const reruns = reports.reduce((sum, r) => sum + r.reruns, 0);
   const total = reports.reduce((sum, r) => sum + r.seconds, 0);
   console.log(
     [
@@ -282,6 +311,9 @@ function printSummary(reports: NotebookReport[], wallSeconds: number): void {
       `${"wall clock".padEnd(width)}  ${wallSeconds.toFixed(1).padStart(8)}  (${
         (wallSeconds / 60).toFixed(1)
       } min)`,
+      ...(reruns > 0
+        ? [`${"reruns".padEnd(width)}  ${String(reruns).padStart(8)}  after a Jupyter failure`]
+        : []),
     ].join("\n"),
   );
 }
