@@ -8,12 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { byMode } from "../runtime/config.ts";
 import { type Random, randomFor } from "../runtime/random.ts";
-import {
-  linearRegressionData,
-  logisticRegressionData,
-  type SyntheticData,
-  TRUE_LINE,
-} from "../data/synthetic.ts";
+import { logisticRegressionData, type SyntheticData } from "../data/synthetic.ts";
 import { type IrisData, loadIris, splitIris } from "../data/iris.ts";
 import { createLinearModel, type LinearModel } from "./linear_models.ts";
 import { classificationDataset, type Dataset } from "./minibatches.ts";
@@ -34,83 +29,6 @@ export interface ExerciseOptions {
   progress?: string | false;
   /** Called now and then during training. */
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
-}
-
-/**
- * The least-squares line through points (xₙ, dₙ): w = cov(x, d)/var(x), b = d̄ − w x̄.
- *
- * @example
- * ```ts
- * leastSquaresLine([0, 1, 2], [1, 3, 5]); // { w: 2, b: 1 }
- * ```
- */
-export function leastSquaresLine(
-  x: ArrayLike<number>,
-  d: ArrayLike<number>,
-): { w: number; b: number } {
-  if (x.length !== d.length || x.length < 2) {
-    throw new Error(`leastSquaresLine: need two equally long arrays of ≥ 2 points`);
-  }
-  const n = x.length;
-  let mx = 0, md = 0;
-  for (let i = 0; i < n; i++) [mx, md] = [mx + x[i] / n, md + d[i] / n];
-  let sxx = 0, sxd = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (x[i] - mx) ** 2;
-    sxd += (x[i] - mx) * (d[i] - md);
-  }
-  if (sxx === 0) throw new Error("leastSquaresLine: all x are equal");
-  const w = sxd / sxx;
-  return { w, b: md - w * mx };
-}
-
-/** What exercise 3a returns. */
-export interface LinearRegressionResult {
-  data: SyntheticData;
-  model: LinearModel;
-  history: History;
-  /** The trained (w, b). */
-  fitted: { w: number; b: number };
-  /** The closed-form least-squares (w, b) on the same data. */
-  leastSquares: { w: number; b: number };
-  /** The line the data were made from, (1, −1). */
-  truth: { w: number; b: number };
-}
-
-/**
- * Exercise 3a: fit z = w x + b to 200 points of d = x − 1 + ε by minibatch SGD (batches of 20),
- * squared error, hand-written gradients, η decaying as η₀·0.97ᵗ.
- *
- * @example
- * ```ts
- * const { fitted, leastSquares } = await linearRegressionExercise();
- * ```
- */
-export async function linearRegressionExercise(
-  options: ExerciseOptions = {},
-): Promise<LinearRegressionResult> {
-  const rng = options.rng ?? randomFor("exercise-3a");
-  const data = linearRegressionData(rng.derive("data"));
-  const model = createLinearModel(1, 1, "identity", rng.derive("init"), 0);
-  const learningRate = options.learningRate ?? 0.05;
-  const history = await train(model, data, {
-    optimizer: new SGD({ learningRate }),
-    schedule: exponentialDecay(learningRate, 0.97),
-    epochs: options.epochs ?? byMode({ quick: 100, full: 200 }),
-    batchSize: 20,
-    rng: rng.derive("train"),
-    onProgress: options.onProgress,
-    progress: options.progress ?? "exercise 3a",
-  });
-  const fitted = { w: model.W.dataSync()[0], b: model.b.dataSync()[0] };
-  return {
-    data,
-    model,
-    history,
-    fitted,
-    leastSquares: leastSquaresLine(data.features, data.targets),
-    truth: { ...TRUE_LINE },
-  };
 }
 
 /** What exercise 3b returns. */
