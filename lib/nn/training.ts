@@ -168,6 +168,40 @@ export function correctCount(Y: tf.Tensor, D: tf.Tensor, task: Task): number {
 }
 
 /**
+ * The confusion matrix: entry [i][j] counts examples of true class i predicted as class j.
+ *
+ * @example
+ * ```ts
+ * confusionMatrix([0, 1, 1], [0, 1, 0], 2); // [[1, 0], [1, 1]]
+ * ```
+ */
+export function confusionMatrix(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): number[][] {
+  if (actual.length !== predicted.length) {
+    throw new Error(`confusionMatrix: ${actual.length} labels but ${predicted.length} predictions`);
+  }
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < actual.length; i++) {
+    const [a, p] = [actual[i], predicted[i]];
+    if (
+      !(Number.isInteger(a) && a >= 0 && a < classes && Number.isInteger(p) && p >= 0 &&
+        p < classes)
+    ) {
+      throw new Error(
+        `confusionMatrix: example ${i} has class ${a}, prediction ${p}; classes are 0…${
+          classes - 1
+        }`,
+      );
+    }
+    m[a][p]++;
+  }
+  return m;
+}
+
+/**
  * The model's mean error and accuracy on a whole data set, in chunks of `chunk` examples.
  *
  * @example
