@@ -65,42 +65,50 @@ function matchedError(output: LinearOutput, Y: tf.Tensor, D: tf.Tensor): tf.Scal
 }
 
 /**
- * The minibatch error and its gradients, written by hand: δ = (Y − D)/N, ∂E/∂W = δ Xᵀ,
- * ∂E/∂b = δ 1. The caller owns the tensors.
+ * Check that X is [inputs, N] and D [outputs, N] for `model` (one example per column), or throw
+ * one error naming `caller` and the shapes.
  *
  * @example
  * ```ts
- * const { loss, dW, db } = linearGradients(model, X, D);
+ * checkColumns("linearGradients", model, X, D);
  * ```
+ */
+export function checkColumns(caller: string, model: LinearModel, X: tf.Tensor, D: tf.Tensor): void {
+  const [outputs, inputs] = model.W.shape;
+  if (X.rank !== 2 || X.shape[0] !== inputs || X.shape[1] === 0) {
+    throw new Error(
+      `${caller}: X must be [${inputs}, N] with N ≥ 1 (one example per column), got [${X.shape}]`,
+    );
+  }
+  if (D.rank !== 2 || D.shape[0] !== outputs || D.shape[1] !== X.shape[1]) {
+    throw new Error(`${caller}: D must be [${outputs}, ${X.shape[1]}], got [${D.shape}]`);
+  }
+}
+
+// @saved-from notebooks/03a_linear_regression.ipynb — edit it there, then `deno task save-cells`
+/**
+ * The minibatch error of a single-layer model and its gradients, written by hand: with
+ * δ = ∂E/∂U = (Y − D)/N for the matched output and error, ∂E/∂W = δ Xᵀ and ∂E/∂b = δ 1.
+ * X is [inputs, N] and D [outputs, N] (one example per column). The caller owns the tensors.
  */
 export function linearGradients(
   model: LinearModel,
   X: tf.Tensor,
   D: tf.Tensor,
 ): { loss: tf.Scalar; dW: tf.Tensor2D; db: tf.Tensor2D } {
-  if (X.rank !== 2 || X.shape[0] !== model.W.shape[1]) {
-    throw new Error(
-      `linearGradients: X must be [${
-        model.W.shape[1]
-      }, N] (one example per column), got [${X.shape}]`,
-    );
-  }
-  if (D.rank !== 2 || D.shape[0] !== model.W.shape[0] || D.shape[1] !== X.shape[1]) {
-    throw new Error(
-      `linearGradients: D must be [${model.W.shape[0]}, ${X.shape[1]}], got [${D.shape}]`,
-    );
-  }
+  checkColumns("linearGradients", model, X, D);
   return tf.tidy(() => {
-    const n = X.shape[1] as number;
-    const Y = linearPredict(model, X);
-    const delta = tf.div(tf.sub(Y, D), n); // ∂E/∂U for the matched pair
+    const N = X.shape[1] as number;
+    const Y = linearPredict(model, X); // Y = f(W X + b 1ᵀ)
+    const delta = tf.div(tf.sub(Y, D), N); // δ = (Y − D) / N
     return {
-      loss: matchedError(model.output, Y, D),
+      loss: model.error(Y, D), // E, the error matched to f
       dW: tf.matMul(delta, X, false, true) as tf.Tensor2D, // δ Xᵀ
       db: tf.sum(delta, 1, true) as tf.Tensor2D, // δ 1
     };
   });
 }
+// @end-saved
 
 /**
  * A single-layer model with `inputs` inputs and `outputs` outputs. Weights start from

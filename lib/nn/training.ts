@@ -168,6 +168,40 @@ export function correctCount(Y: tf.Tensor, D: tf.Tensor, task: Task): number {
 }
 
 /**
+ * The confusion matrix: entry [i][j] counts examples of true class i predicted as class j.
+ *
+ * @example
+ * ```ts
+ * confusionMatrix([0, 1, 1], [0, 1, 0], 2); // [[1, 0], [1, 1]]
+ * ```
+ */
+export function confusionMatrix(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): number[][] {
+  if (actual.length !== predicted.length) {
+    throw new Error(`confusionMatrix: ${actual.length} labels but ${predicted.length} predictions`);
+  }
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < actual.length; i++) {
+    const [a, p] = [actual[i], predicted[i]];
+    if (
+      !(Number.isInteger(a) && a >= 0 && a < classes && Number.isInteger(p) && p >= 0 &&
+        p < classes)
+    ) {
+      throw new Error(
+        `confusionMatrix: example ${i} has class ${a}, prediction ${p}; classes are 0…${
+          classes - 1
+        }`,
+      );
+    }
+    m[a][p]++;
+  }
+  return m;
+}
+
+/**
  * The model's mean error and accuracy on a whole data set, in chunks of `chunk` examples.
  *
  * @example
@@ -235,6 +269,67 @@ export interface Optimizer {
   /** Update the parameters in place from their gradients (same order). */
   step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void;
 }
+
+/**
+ * Training stopped because a minibatch error was not a finite number (a learning rate too large,
+ * or bad data); the message names the step and the learning rate.
+ */
+export class TrainingDiverged extends Error {
+  /** The error that stopped training, its step within the epoch, η, and the epoch if known. */
+  constructor(
+    readonly error: number,
+    readonly step: number,
+    readonly learningRate: number,
+    readonly epoch?: number,
+  ) {
+    super(
+      `training diverged: the minibatch error is ${error} at ` +
+        `${epoch === undefined ? "" : `epoch ${epoch}, `}step ${step} ` +
+        `(learning rate ${learningRate}); try a smaller learning rate or check the data`,
+    );
+    this.name = "TrainingDiverged";
+  }
+}
+
+// @saved-from notebooks/03a_linear_regression.ipynb — edit it there, then `deno task save-cells`
+/** Settings of one epoch of {@linkcode sgdEpoch}. */
+export interface EpochOptions {
+  /** Examples per minibatch; the last one of the epoch may be smaller. */
+  batchSize: number;
+  /** Visit the examples in a new order drawn from this stream; without it, in data-set order. */
+  shuffle?: Random;
+  /** The stream for training-time randomness, such as dropout masks (chapter 3). */
+  noise: Random;
+  /** Called after every step with its number (0, 1, …) and its minibatch error. */
+  afterStep?: (step: number, error: number) => void | Promise<void>;
+}
+
+/**
+ * One epoch of minibatch SGD: for each minibatch the error E and its gradients, then one step of
+ * the optimiser. Returns the mean minibatch error of the epoch; throws, naming the step, when E
+ * is not a finite number.
+ */
+export async function sgdEpoch(
+  model: Model,
+  data: Dataset,
+  optimizer: Optimizer,
+  options: EpochOptions,
+): Promise<number> {
+  let errorSum = 0;
+  const batches = minibatches(data, { batchSize: options.batchSize, rng: options.shuffle });
+  for (const { X, D, step } of batches) {
+    const { loss, grads } = model.lossAndGradients(X, D, options.noise); // E, ∂E/∂θ
+    const error = loss.dataSync()[0];
+    const size = X.shape[1];
+    if (Number.isFinite(error)) optimizer.step(model.parameters, grads); // θ ← θ − η ∂E/∂θ
+    tf.dispose([X, D, loss, ...grads]);
+    if (!Number.isFinite(error)) throw new TrainingDiverged(error, step, optimizer.learningRate);
+    errorSum += error * size;
+    await options.afterStep?.(step, error);
+  }
+  return errorSum / data.count;
+}
+// @end-saved
 
 /** Settings of {@linkcode train}. */
 export interface TrainOptions {
@@ -324,33 +419,31 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
   let done = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     if (options.schedule) optimizer.learningRate = options.schedule(epoch - 1);
-    let lossSum = 0;
-    let lastLoss = NaN;
     let started = performance.now();
-    for (const { X, D, step } of minibatches(data, { batchSize, rng: shuffleRng })) {
-      const { loss, grads } = model.lossAndGradients(X, D, dropoutRng);
-      lastLoss = loss.dataSync()[0];
-      if (!Number.isFinite(lastLoss)) {
-        tf.dispose([X, D, loss, ...grads]);
-        await bar?.done({ epoch, loss: lastLoss });
-        throw new Error(
-          `training diverged: the minibatch error is ${lastLoss} at epoch ${epoch}, step ${step} ` +
-            `(learning rate ${optimizer.learningRate}); try a smaller learning rate or check the data`,
-        );
-      }
-      optimizer.step(model.parameters, grads);
-      tf.dispose([X, D, loss, ...grads]);
-      lossSum += lastLoss * (step + 1 < stepsPerEpoch ? batchSize : data.count - step * batchSize);
+    const afterStep = async (_step: number, error: number) => {
       done++;
-      bar?.update(done, { epoch: `${epoch}/${epochs}`, loss: lastLoss });
+      bar?.update(done, { epoch: `${epoch}/${epochs}`, loss: error });
       if (options.onProgress && (done % every === 0 || done === totalSteps)) {
         seconds += (performance.now() - started) / 1000; // progress display is not training time
-        await options.onProgress({ epoch, epochs, step: done, totalSteps, loss: lastLoss });
+        await options.onProgress({ epoch, epochs, step: done, totalSteps, loss: error });
         started = performance.now();
       }
+    };
+    let running: number;
+    try {
+      running = await sgdEpoch(model, data, optimizer, {
+        batchSize,
+        shuffle: shuffleRng,
+        noise: dropoutRng,
+        afterStep,
+      });
+    } catch (error) {
+      if (!(error instanceof TrainingDiverged)) throw error;
+      await bar?.done({ epoch, loss: error.error });
+      throw new TrainingDiverged(error.error, error.step, error.learningRate, epoch);
     }
     seconds += (performance.now() - started) / 1000;
-    record(epoch, lossSum / data.count, optimizer.learningRate, seconds);
+    record(epoch, running, optimizer.learningRate, seconds);
   }
   await bar?.done({ "train loss": history.trainLoss[history.trainLoss.length - 1] });
   return history;

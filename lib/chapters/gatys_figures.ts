@@ -21,14 +21,14 @@ import * as tf from "@tensorflow/tfjs";
 import { externalFile } from "../data/external.ts";
 import { readImage, resizeImage } from "../viz/image.ts";
 import { showTable } from "../viz/table.ts";
-import { loadVgg19, type Vgg19, vggPreprocess } from "./vgg19.ts";
-import { normalizeVgg19 } from "./vgg19_normalize.ts";
+import { loadVgg19, type Vgg19, vggPreprocess } from "../vision/vgg19.ts";
+import { normalizeVgg19 } from "../vision/vgg19_normalize.ts";
 import {
   calibratedContentWeight,
   layerPositions,
   PAPER_CONTENT_LAYER,
   type StyleTransferResult,
-} from "./style_transfer.ts";
+} from "../vision/style_transfer.ts";
 
 /** The photo and the five paintings of the paper's figure 2, by file stem. */
 export const GATYS_IMAGES = {
