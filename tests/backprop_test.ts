@@ -209,6 +209,10 @@ Deno.test("backward rejects an unmatched output layer and mismatched targets", (
   assertThrows(() => backpropModel(net), Error, "matched pairs");
   const ok = createNetwork([3, 4, 2], tanh, regression, new Random(1));
   assertThrows(() => backward(ok, forward(ok, X), tf.ones([3, 2])), Error, "do not match");
+  const deeper = createNetwork([3, 4, 4, 2], tanh, regression, new Random(1));
+  assertThrows(() => backward(deeper, forward(ok, X), tf.ones([2, 2])), Error, "the network 3");
+  assertThrows(() => forward(ok, X, [undefined, undefined, undefined]), Error, "3 dropout masks");
+  disposeNetwork(deeper);
   X.dispose();
   disposeNetwork(net);
   disposeNetwork(ok);
@@ -301,4 +305,28 @@ Deno.test("layerGradientNorms: one entry per layer, Frobenius norms", () => {
   assertEquals(norms[1].biasNorm, 0);
   assertThrows(() => layerGradientNorms(grads.slice(0, 3)), Error, "pairs");
   tf.dispose(grads);
+});
+
+Deno.test("vanishing gradients: through six logistic layers ∂E/∂W⁽ˡ⁾ shrinks towards the input, through tanh it does not", () => {
+  const sizes = [50, 50, 50, 50, 50, 50, 50, 10];
+  const rng = new Random("vanishing");
+  const { X, D } = batchFor(sizes, multiclassClassification, 200, rng.derive("data"));
+  const before = tf.memory().numTensors;
+  /** RMS entry of ∂E/∂W⁽ˡ⁾ per layer at initialisation (σ = 1/√fan-in), by hand backprop. */
+  const profile = (activation: Activation) => {
+    const net = createNetwork(sizes, activation, multiclassClassification, rng.derive("init"));
+    const { loss, grads } = backpropGradients(net, X, D);
+    const rms = layerGradientNorms(grads).map((n) => n.weightRms);
+    tf.dispose([loss, ...grads]);
+    disposeNetwork(net);
+    return rms;
+  };
+  const sigmoid = profile(logistic);
+  const tangent = profile(tanh);
+  assertEquals(sigmoid.length, 7);
+  assertEquals(tf.memory().numTensors, before, "no tensors left");
+  // f′ ≤ 1/4 for the logistic function: six layers shrink the deltas by about 4⁻⁵ from layer 6 to 1.
+  assert(sigmoid[0] / sigmoid[5] < 1e-2, `logistic ratio ${sigmoid[0] / sigmoid[5]}`);
+  assert(tangent[0] / tangent[5] > 0.2, `tanh ratio ${tangent[0] / tangent[5]}`);
+  tf.dispose([X, D]);
 });

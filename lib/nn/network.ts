@@ -7,7 +7,9 @@
  * with W⁽ˡ⁾ of shape [units of l, units of l − 1] and b⁽ˡ⁾ of shape [units of l, 1] (broadcast over
  * the columns). Z⁽⁰⁾ = X is the input, the last layer uses the output layer's activation.
  *
- * Chapter 4's backpropagation is written here by hand in the same matrix form ({@linkcode backward}):
+ * Chapter 4's backpropagation, by hand in the same matrix form: {@linkcode forward} and
+ * {@linkcode backward} are that chapter's cells (notebooks/04_backpropagation.ipynb), copied here
+ * by `deno task save-cells`; edit them there. They compute
  *
  *   Δ⁽ᴸ⁾ = Y − D                                   (the matched output/error pairs of chapter 2)
  *   Δ⁽ˡ⁾ = f′(U⁽ˡ⁾) ⊙ (W⁽ˡ⁺¹⁾ᵀ Δ⁽ˡ⁺¹⁾)               (l = L − 1, …, 1)
@@ -86,22 +88,15 @@ export function createNetwork(
 }
 
 /**
- * The forward pass for inputs X of shape [inputs, N], keeping every U⁽ˡ⁾ and Z⁽ˡ⁾.
- *
- * `masks` (optional, for dropout during training) has one entry per layer input: masks[0]
- * multiplies X, masks[l] multiplies the output of hidden layer l (l = 1 … L − 1); an undefined
- * entry means no dropout there. Draw them with {@linkcode dropoutMasks}.
- *
- * @example
- * ```ts
- * const pass = forward(net, X); // pass.u[0] = W⁽¹⁾X + b⁽¹⁾1ᵀ, pass.z[1] = f(pass.u[0]), …
- * ```
+ * Throws a clear error unless X is [inputs, N] for `net` and there is at most one dropout mask
+ * per layer input (the checks of {@linkcode forward}, written here so that the chapter's cell
+ * shows only the algorithm).
  */
-export function forward(
+export function checkForwardInputs(
   net: Network,
   X: tf.Tensor,
   masks?: readonly (tf.Tensor | undefined)[],
-): ForwardPass {
+): void {
   if (X.rank !== 2 || X.shape[0] !== net.sizes[0]) {
     throw new Error(
       `forward: expected inputs of shape [${
@@ -114,21 +109,60 @@ export function forward(
       `forward: ${masks.length} dropout masks for ${net.layers.length} layer inputs`,
     );
   }
-  const u: tf.Tensor[] = [];
-  const z: tf.Tensor[] = [masks?.[0] ? tf.mul(X, masks[0]) : X];
-  net.layers.forEach((layer, l) => {
-    const ul = tf.add(tf.matMul(layer.W, z[z.length - 1]), layer.b);
+}
+
+/**
+ * Throws a clear error unless `net`'s output layer is one of the matched pairs of chapter 2 (the
+ * output delta is then Y − D), `pass` came from a network of `net`'s depth, and the targets D have
+ * the outputs' shape (the checks of {@linkcode backward}).
+ */
+export function checkBackwardInputs(net: Network, pass: ForwardPass, D: tf.Tensor): void {
+  if (!OUTPUT_LAYERS.includes(net.output)) {
+    throw new Error(
+      `backward: the output layer "${net.output.problem}" is not one of the matched pairs ` +
+        `(${OUTPUT_LAYERS.map((o) => o.problem).join(", ")})`,
+    );
+  }
+  if (pass.u.length !== net.layers.length || pass.z.length !== net.layers.length + 1) {
+    throw new Error(
+      `backward: the pass has ${pass.u.length} layers, the network ${net.layers.length}`,
+    );
+  }
+  if (!tf.util.arraysEqual(D.shape, pass.y.shape)) {
+    throw new Error(`backward: targets D [${D.shape}] do not match outputs Y [${pass.y.shape}]`);
+  }
+}
+
+// @saved-from notebooks/04_backpropagation.ipynb — edit it there, then `deno task save-cells`
+/**
+ * The forward pass for inputs X [inputs, N] (one example per column), keeping every U⁽ˡ⁾ and
+ * Z⁽ˡ⁾. With dropout (training only), masks[l] multiplies Z⁽ˡ⁾, the input of layer l + 1; an
+ * undefined entry means no dropout there (draw them with {@linkcode dropoutMasks}).
+ */
+export function forward(
+  net: Network,
+  X: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): ForwardPass {
+  checkForwardInputs(net, X, masks);
+  const u: tf.Tensor[] = []; // u[l − 1] = U⁽ˡ⁾
+  const z: tf.Tensor[] = [masks?.[0] ? tf.mul(X, masks[0]) : X]; // z[l] = Z⁽ˡ⁾, Z⁽⁰⁾ = X
+  net.layers.forEach((layer, i) => {
+    // Layer l = i + 1: U⁽ˡ⁾ = W⁽ˡ⁾ Z⁽ˡ⁻¹⁾ + b⁽ˡ⁾ 1ᵀ.
+    const ul = tf.add(tf.matMul(layer.W, z[i]), layer.b);
     u.push(ul);
     if (layer.activation) {
-      const zl = layer.activation.f(ul);
-      const mask = masks?.[l + 1];
+      const zl = layer.activation.f(ul); // Z⁽ˡ⁾ = f(U⁽ˡ⁾)
+      const mask = masks?.[i + 1];
       z.push(mask ? tf.mul(zl, mask) : zl);
     } else {
-      z.push(net.output.activation(ul));
+      z.push(net.output.activation(ul)); // Y = Z⁽ᴸ⁾ = output(U⁽ᴸ⁾)
     }
   });
-  return masks === undefined ? { u, z, y: z[z.length - 1] } : { u, z, y: z[z.length - 1], masks };
+  const y = z[z.length - 1];
+  return masks === undefined ? { u, z, y } : { u, z, y, masks };
 }
+// @end-saved
 
 /**
  * Dropout masks for one minibatch of `batchSize` columns: entries 1/(1 − rate) with probability
@@ -156,58 +190,37 @@ export function dropoutMasks(
   });
 }
 
+// @saved-from notebooks/04_backpropagation.ipynb — edit it there, then `deno task save-cells`
 /**
- * Backpropagation written by hand, in the book's matrix form (see the module comment): the
- * gradients ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, ∂E/∂W⁽²⁾, … in the order of {@linkcode parameters}, for the pass
- * `pass` = forward(net, X) and the targets D [outputs, N]. E is the network's error, the mean over
- * the N columns. Only the matched output/error pairs of chapter 2 are supported (all three have
- * output delta Y − D); dropout masks kept in the pass are honoured. The caller owns the tensors.
- *
- * @example
- * ```ts
- * const pass = forward(net, X);
- * const [dW1, db1, dW2, db2] = backward(net, pass, D);
- * ```
+ * Backpropagation written by hand: the gradients ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, ∂E/∂W⁽²⁾, … (the order of
+ * {@linkcode parameters}) for `pass` = forward(net, X, masks) and targets D [outputs, N], where
+ * E is the network's error, the mean over the N columns. The caller owns the tensors.
  */
 export function backward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.Tensor[] {
-  if (!OUTPUT_LAYERS.includes(net.output)) {
-    throw new Error(
-      `backward: the output layer "${net.output.problem}" is not one of the matched pairs ` +
-        `(${OUTPUT_LAYERS.map((o) => o.problem).join(", ")})`,
-    );
-  }
-  if (pass.u.length !== net.layers.length || pass.z.length !== net.layers.length + 1) {
-    throw new Error(
-      `backward: the pass has ${pass.u.length} layers, the network ${net.layers.length}`,
-    );
-  }
-  if (!tf.util.arraysEqual(D.shape, pass.y.shape)) {
-    throw new Error(`backward: targets D [${D.shape}] do not match outputs Y [${pass.y.shape}]`);
-  }
+  checkBackwardInputs(net, pass, D); // a matched output/error pair, so Δ⁽ᴸ⁾ = Y − D
   return tf.tidy(() => {
-    const n = pass.y.shape[1] ?? 1;
-    const grads: tf.Tensor[] = new Array(2 * net.layers.length);
+    const L = net.layers.length, N = pass.y.shape[1] ?? 1;
+    const grads: tf.Tensor[] = new Array(2 * L);
     let delta: tf.Tensor = tf.sub(pass.y, D); // Δ⁽ᴸ⁾ = Y − D
-    for (let l = net.layers.length - 1; l >= 0; l--) {
-      // ∂E/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ Z⁽ˡ⁻¹⁾ᵀ and ∂E/∂b⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ 1 (layer l is net.layers[l]).
-      grads[2 * l] = tf.div(tf.matMul(delta, pass.z[l], false, true), n);
-      grads[2 * l + 1] = tf.div(tf.sum(delta, 1, true), n);
-      if (l > 0) {
-        // Δ⁽ˡ⁻¹⁾ = f′(U⁽ˡ⁻¹⁾) ⊙ (W⁽ˡ⁾ᵀ Δ⁽ˡ⁾), times the mask that multiplied Z⁽ˡ⁻¹⁾.
-        const f = net.layers[l - 1].activation!;
-        const back = tf.matMul(net.layers[l].W, delta, true, false);
-        const mask = pass.masks?.[l];
-        // z[l] = f(u[l − 1]) unless a dropout mask multiplied it.
-        const slope = f.derivativeFromOutput && !mask
-          ? f.derivativeFromOutput(pass.z[l])
-          : f.derivative(pass.u[l - 1]);
-        delta = tf.mul(slope, back);
-        if (mask) delta = tf.mul(delta, mask);
-      }
+    for (let l = L; l >= 1; l--) {
+      // ∂E/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ Z⁽ˡ⁻¹⁾ᵀ and ∂E/∂b⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ 1.
+      grads[2 * l - 2] = tf.div(tf.matMul(delta, pass.z[l - 1], false, true), N);
+      grads[2 * l - 1] = tf.div(tf.sum(delta, 1, true), N);
+      if (l === 1) break;
+      // Δ⁽ˡ⁻¹⁾ = f′(U⁽ˡ⁻¹⁾) ⊙ (W⁽ˡ⁾ᵀ Δ⁽ˡ⁾), times the dropout mask that multiplied Z⁽ˡ⁻¹⁾.
+      const back = tf.matMul(net.layers[l - 1].W, delta, true, false); // W⁽ˡ⁾ᵀ Δ⁽ˡ⁾
+      const f = net.layers[l - 2].activation!;
+      const mask = pass.masks?.[l - 1];
+      const slope = f.derivativeFromOutput && !mask
+        ? f.derivativeFromOutput(pass.z[l - 1]) // f′ from Z⁽ˡ⁻¹⁾ = f(U⁽ˡ⁻¹⁾)
+        : f.derivative(pass.u[l - 2]); // f′(U⁽ˡ⁻¹⁾)
+      delta = tf.mul(slope, back);
+      if (mask) delta = tf.mul(delta, mask);
     }
     return grads;
   });
 }
+// @end-saved
 
 /**
  * The error and its gradients by backpropagation ({@linkcode forward} then {@linkcode backward}),
