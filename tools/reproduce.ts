@@ -30,6 +30,7 @@ import {
 } from "./notebook_file.ts";
 import { executeNotebook, type ExecutionEvent, notebookToHtml } from "./jupyter.ts";
 import { writeIndexPage } from "./index_page.ts";
+import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
 
 /** What happened to one notebook. */
 export interface NotebookReport {
@@ -39,6 +40,8 @@ export interface NotebookReport {
   cells: number;
   ok: boolean;
   problems: CellProblem[];
+  /** External files it needs that are missing: it was not run (`needs data`). */
+  needsData?: string[];
 }
 
 /**
@@ -170,8 +173,24 @@ async function main(args: string[]): Promise<number> {
   };
 
   const stems = notebooks.map(stemOf);
-  const queue = queueOrder(stems);
+  // External data first: fetch what is missing; a notebook still lacking files is not run.
+  const lacking = await prepareExternalData(stems);
+  const queue = queueOrder(stems).filter((i) => !lacking.has(stems[i]));
   const reports: NotebookReport[] = new Array(notebooks.length);
+  for (const [i, stem] of stems.entries()) {
+    const missing = lacking.get(stem);
+    if (missing === undefined) continue;
+    console.log(`[${i + 1}/${notebooks.length}] ${needsDataLine(stem, missing)}`);
+    reports[i] = {
+      stem,
+      title: stem,
+      seconds: 0,
+      cells: 0,
+      ok: false,
+      problems: [],
+      needsData: missing,
+    };
+  }
   const started = performance.now();
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
@@ -267,7 +286,9 @@ function progressPrinter(label: string, overwriteLine: boolean): (event: Executi
 function printSummary(reports: NotebookReport[], wallSeconds: number): void {
   const width = Math.max(8, ...reports.map((r) => r.stem.length));
   const rows = reports.map((r) =>
-    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${r.ok ? "ok" : "FAILED"}`
+    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${
+      r.ok ? "ok" : r.needsData ? "needs data" : "FAILED"
+    }`
   );
   const total = reports.reduce((sum, r) => sum + r.seconds, 0);
   console.log(
@@ -284,6 +305,15 @@ function printSummary(reports: NotebookReport[], wallSeconds: number): void {
       } min)`,
     ].join("\n"),
   );
+  const lacking = reports.filter((r) => r.needsData !== undefined);
+  if (lacking.length > 0) {
+    console.log(
+      `${lacking.length} notebook(s) need external data: ` +
+        needsDataLine(lacking.map((r) => r.stem).join(", "), [
+          ...new Set(lacking.flatMap((r) => r.needsData ?? [])),
+        ]),
+    );
+  }
 }
 
 if (import.meta.main) {
