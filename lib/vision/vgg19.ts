@@ -31,7 +31,6 @@ import * as tf from "@tensorflow/tfjs";
 import {
   EXTERNAL_FILES,
   externalFile,
-  externalPath,
   howToGetData,
   verifySha256,
   VGG19_FOLDER,
