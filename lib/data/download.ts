@@ -93,13 +93,12 @@ export async function downloadFile(
     file.close();
     const sum = hash.digest("hex");
     if (received !== request.bytes || sum !== request.sha256) {
+      const got = received > request.bytes
+        ? `more than ${request.bytes} bytes`
+        : `${received} bytes, sha256 ${sum}`;
       throw fail(
-        received < request.bytes
-          ? `the download ended after ${received} of ${request.bytes} bytes`
-          : `it does not match the course's record (got ${
-            received > request.bytes ? `more than ${request.bytes}` : received
-          } bytes, sha256 ${received > request.bytes ? "not computed" : sum}; expected ` +
-            `${request.bytes} bytes, sha256 ${request.sha256}); the download was deleted`,
+        `it does not match the course's record (got ${got}; expected ${request.bytes} bytes, ` +
+          `sha256 ${request.sha256}); the download was deleted`,
       );
     }
     await Deno.rename(part, path);
