@@ -25,6 +25,7 @@ import {
   externalPath,
   FETCHABLE_FILES,
   fetchExternalFiles,
+  fetchFailures,
   howToGetData,
   missingExternalFiles,
   sha256File,
@@ -64,7 +65,10 @@ export async function checkFiles(paths: readonly string[]): Promise<CheckReport>
 function describeCheck(report: CheckReport): string {
   const total = report.ok.length + report.missing.length + report.corrupt.length;
   const parts = [`${report.ok.length} of ${total} external files verified in ${externalDataDir()}`];
-  if (report.missing.length) parts.push(`missing: ${report.missing.join(", ")}`);
+  if (report.missing.length) {
+    const more = report.missing.length > 3 ? `, … (${report.missing.length} in all)` : "";
+    parts.push(`missing: ${report.missing.slice(0, 3).join(", ")}${more}`);
+  }
   if (report.corrupt.length) {
     parts.push(`wrong sha256 (delete and fetch again): ${report.corrupt.join(", ")}`);
   }
@@ -84,7 +88,7 @@ export async function main(args: string[]): Promise<number> {
   if (!check) {
     const fetched = await fetchExternalFiles(FETCHABLE_FILES);
     console.log(describeFetch(fetched));
-    for (const failure of fetched.failed) console.error(`  ${failure.message}`);
+    for (const line of fetchFailures(fetched)) console.error(`  ${line}`);
   }
   const report = await checkFiles(FETCHABLE_FILES);
   console.log(describeCheck(report));

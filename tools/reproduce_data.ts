@@ -8,6 +8,7 @@
 import {
   describeFetch,
   fetchExternalFiles,
+  fetchFailures,
   type FetchReport,
   howToGetData,
   missingExternalFiles,
@@ -43,7 +44,7 @@ export async function prepareExternalData(
   if (missing.length > 0 && dataDownloadsAllowed()) {
     const report: FetchReport = await fetchExternalFiles(missing, { fetcher: options.fetcher });
     log(describeFetch(report));
-    for (const failure of report.failed) log(`  ${failure.message}`);
+    for (const line of fetchFailures(report)) log(`  ${line}`);
   } else if (missing.length > 0) {
     log(`external data: ${missing.length} file(s) missing; not fetched (COURSE_DATA_OFFLINE=1)`);
   }

@@ -34,6 +34,21 @@ export interface DownloadRequest {
   sha256: string;
 }
 
+/**
+ * Why a download failed: `network` (no connection: the host could not be reached), `http` (an
+ * error status), `broken` (the connection broke mid-body) or `mismatch` (a different file).
+ */
+export class DownloadError extends Error {
+  /** What went wrong. */
+  readonly kind: "network" | "http" | "broken" | "mismatch";
+  /** One line naming the file, the address and the cause. */
+  constructor(kind: DownloadError["kind"], message: string) {
+    super(message);
+    this.name = "DownloadError";
+    this.kind = kind;
+  }
+}
+
 /** Options of {@linkcode downloadFile}. */
 export interface DownloadOptions {
   /** The fetch function (default `globalThis.fetch`). */
@@ -45,7 +60,7 @@ export interface DownloadOptions {
 /**
  * Download `request.url` to `request.path` through `<path>.part`, checking size and sha256.
  *
- * @throws Error naming the file, the address and the cause; nothing is left at `path` or
+ * @throws DownloadError naming the file, the address and the cause; nothing is left at `path` or
  *   `<path>.part` then
  *
  * @example
@@ -59,16 +74,17 @@ export async function downloadFile(
 ): Promise<void> {
   const { name, url, path } = request;
   const part = `${path}.part`;
-  const fail = (cause: string) => new Error(`cannot fetch ${name} from ${url}: ${cause}`);
+  const fail = (kind: DownloadError["kind"], cause: string) =>
+    new DownloadError(kind, `cannot fetch ${name} from ${url}: ${cause}`);
   let response: Response;
   try {
     response = await (options.fetcher ?? fetch)(url);
   } catch (error) {
-    throw fail(networkCause(error));
+    throw fail("network", networkCause(error));
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
-    throw fail(`HTTP ${response.status} ${response.statusText}`.trim());
+    throw fail("http", `HTTP ${response.status} ${response.statusText}`.trim());
   }
   await Deno.mkdir(dirname(path), { recursive: true });
   const hash = createHash("sha256");
@@ -86,6 +102,7 @@ export async function downloadFile(
       }
     } catch (error) {
       throw fail(
+        "broken",
         `the connection broke after ${received} of ${request.bytes} bytes ` +
           `(${networkCause(error)})`,
       );
@@ -97,6 +114,7 @@ export async function downloadFile(
         ? `more than ${request.bytes} bytes`
         : `${received} bytes, sha256 ${sum}`;
       throw fail(
+        "mismatch",
         `it does not match the course's record (got ${got}; expected ${request.bytes} bytes, ` +
           `sha256 ${request.sha256}); the download was deleted`,
       );

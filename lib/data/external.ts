@@ -26,7 +26,7 @@ import {
   externalDataDir,
 } from "../runtime/config.ts";
 import { ProgressBar } from "../viz/progress.ts";
-import { downloadFile, type DownloadOptions } from "./download.ts";
+import { DownloadError, downloadFile, type DownloadOptions } from "./download.ts";
 import { EXTERNAL_FILES, type ExternalFileInfo } from "./external_files.ts";
 
 export {
@@ -201,9 +201,15 @@ export async function fetchExternalFiles(
     ? undefined
     : new ProgressBar({ total: Math.ceil(total / 1024), label: `fetching (kB)` });
   let done = 0;
+  const unreachable = new Map<string, string>(); // host → the error that said so
   for (const key of todo) {
     const info = EXTERNAL_FILES[key];
     const url = sourceOf(key);
+    const host = url === undefined ? "" : new URL(url).host;
+    if (unreachable.has(host)) {
+      report.failed.push({ path: key, message: `${key}: not tried, ${unreachable.get(host)}` });
+      continue;
+    }
     if (info === undefined || url === undefined) {
       report.failed.push({
         path: key,
@@ -223,10 +229,13 @@ export async function fetchExternalFiles(
       done += info.bytes;
       report.fetched.push(key);
       report.bytes += info.bytes;
-      const origin = mirror ?? new URL(url).host;
+      const origin = mirror ?? host;
       if (!report.from.includes(origin)) report.from.push(origin);
     } catch (error) {
       report.failed.push({ path: key, message: (error as Error).message });
+      if (error instanceof DownloadError && error.kind === "network") {
+        unreachable.set(host, `${host} could not be reached`);
+      }
     }
   }
   if (report.failed.length === 0) bar?.update(bar.total);
@@ -244,12 +253,31 @@ export async function fetchExternalFiles(
  */
 export function describeFetch(report: FetchReport): string {
   const mb = (report.bytes / 1e6).toFixed(1);
-  const parts = report.fetched.length === 0 ? ["external data: nothing to fetch"] : [
+  const nothing = report.failed.length === 0 ? "nothing to fetch" : "fetched nothing";
+  const parts = report.fetched.length === 0 ? [`external data: ${nothing}`] : [
     `external data: fetched ${report.fetched.length} file(s) (${mb} MB) from ` +
     `${report.from.join(", ")} into ${externalDataDir()}`,
   ];
-  if (report.failed.length > 0) parts.push(`${report.failed.length} could not be fetched`);
+  if (report.failed.length > 0) {
+    parts.push(`${report.failed.length} file(s) could not be fetched`);
+  }
   return parts.join("; ");
+}
+
+/**
+ * The failures of a {@linkcode FetchReport}, at most `max` lines, then how many more.
+ *
+ * @example
+ * ```ts
+ * for (const line of fetchFailures(report)) console.error(`  ${line}`);
+ * ```
+ */
+export function fetchFailures(report: FetchReport, max = 3): string[] {
+  const tried = report.failed.filter((f) => !f.message.includes(": not tried, "));
+  const lines = tried.slice(0, max).map((f) => f.message);
+  const rest = report.failed.length - lines.length;
+  if (rest > 0) lines.push(`… and ${rest} more file(s) not fetched`);
+  return lines;
 }
 
 /**
