@@ -45,6 +45,10 @@ export async function prepareExternalData(
     const report: FetchReport = await fetchExternalFiles(missing, { fetcher: options.fetcher });
     log(describeFetch(report));
     for (const line of fetchFailures(report)) log(`  ${line}`);
+  } else if (missing.length === 0 && required.length + optional.length > 0) {
+    log(
+      `external data: all ${required.length + optional.length} file(s) present, nothing to fetch`,
+    );
   } else if (missing.length > 0) {
     log(`external data: ${missing.length} file(s) missing; not fetched (COURSE_DATA_OFFLINE=1)`);
   }

@@ -197,9 +197,13 @@ export async function fetchExternalFiles(
   const todo = await missingExternalFiles(paths);
   const mirror = dataMirror();
   const total = todo.reduce((sum, key) => sum + (EXTERNAL_FILES[key]?.bytes ?? 0), 0);
-  const bar = options.progress === false || todo.length === 0
-    ? undefined
-    : new ProgressBar({ total: Math.ceil(total / 1024), label: `fetching (kB)` });
+  // Drawn from the first byte received, so that a run that cannot connect shows no empty bar.
+  let bar: ProgressBar | undefined;
+  const progress = (kB: number, file: string) => {
+    if (options.progress === false) return;
+    bar ??= new ProgressBar({ total: Math.ceil(total / 1024), label: "fetching (kB)" });
+    bar.update(kB, { file });
+  };
   let done = 0;
   const unreachable = new Map<string, string>(); // host → the error that said so
   for (const key of todo) {
@@ -223,7 +227,7 @@ export async function fetchExternalFiles(
         { name: key, url, path: externalPath(key), bytes: info.bytes, sha256: info.sha256 },
         {
           fetcher: options.fetcher,
-          onBytes: (n) => bar?.update(Math.floor((done + n) / 1024), { file: key }),
+          onBytes: (n) => progress(Math.floor((done + n) / 1024), key),
         },
       );
       done += info.bytes;
@@ -239,7 +243,7 @@ export async function fetchExternalFiles(
     }
   }
   if (report.failed.length === 0) bar?.update(bar.total);
-  await bar?.done();
+  await (bar as ProgressBar | undefined)?.done();
   return report;
 }
 

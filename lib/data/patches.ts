@@ -171,7 +171,9 @@ export function patchSourceNote(set: PatchSet): string {
     return `> **Note: no natural images here.** The photo and paintings could not be read, so the ` +
       `patches below are cut from **MNIST digits** instead: the spectrum, the whitening filters ` +
       `and the whitened patches that follow are those of digit strokes, not of natural images, ` +
-      `and the text about natural images does not describe them. Cause: ${set.fallback}\n>\n` +
+      `and the text about natural images does not describe them. Cause: ${
+        set.fallback.split(" External files are read from")[0]
+      }\n>\n` +
       `> To get the images: ${howToGetData()}`;
   }
   const lines = set.sources.map((name) => {
