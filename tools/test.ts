@@ -61,10 +61,24 @@ if (!summaryFound || (!status.success && failed === 0)) {
   failed += 1; // deno test could not run (e.g. a type error): count it as a failure
   console.log("deno test ended without a test summary (see the errors above)");
 }
+// One line: the tests skipped for missing external data by name (the reason said once), others
+// by their whole name (which says why).
+const dataNames = skippedNames.filter((name) => name.includes(NEEDS_DATA_MARK));
+const otherNames = skippedNames.filter((name) => !name.includes(NEEDS_DATA_MARK));
 if (skipped > 0) {
-  console.log(`skipped ${skipped}: ${skippedNames.join("; ") || "(see the ignored tests above)"}`);
+  const parts = [];
+  if (dataNames.length > 0) {
+    const short = dataNames.map((name) => name.replace(/ \[skipped: .*\]$/, ""));
+    parts.push(
+      `${dataNames.length} for missing external data (run \`deno task fetch-data\` or set ` +
+        `COURSE_DATA_DIR): ${short.join("; ")}`,
+    );
+  }
+  if (otherNames.length > 0) parts.push(otherNames.join("; "));
+  if (parts.length === 0) parts.push("see the ignored tests above");
+  console.log(`skipped ${skipped}: ${parts.join(" · ")}`);
 }
-const forData = skippedNames.filter((name) => name.includes(NEEDS_DATA_MARK)).length;
+const forData = dataNames.length;
 if (requireData && forData > 0) {
   failed += forData;
   console.log(
