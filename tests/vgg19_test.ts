@@ -192,3 +192,15 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a model.json that is not JSON is reported by name, not as a parser's stack", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vgg19_test_" });
+  try {
+    await Deno.writeTextFile(`${dir}/model.json`, "<html>rate limited</html>");
+    const error = await assertRejects(() => readVgg19Weights({ dir, verify: false }), Error);
+    assert(error.message.includes(`${dir}/model.json is not JSON`), error.message);
+    assert(error.message.includes("deno task fetch-data"), error.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
