@@ -295,8 +295,13 @@ export function fetchFailures(report: FetchReport, max = 3): string[] {
 export function howToGetData(): string {
   const dir = externalDataDir();
   const setting = dataDirSetting();
-  return `Run \`${FETCH_COMMAND}\` (needs the internet), or set COURSE_DATA_MIRROR to a copy ` +
-    `served over HTTP, or set ${DATA_DIR_ENV} to a folder that holds the files ` +
+  const mirror = dataMirror();
+  const fetch = mirror === undefined
+    ? `Run \`${FETCH_COMMAND}\` (needs the internet), or set COURSE_DATA_MIRROR to a copy ` +
+      `served over HTTP`
+    : `Check that COURSE_DATA_MIRROR=${mirror} serves a copy of the data folder (or unset it to ` +
+      `fetch from the published origins) and run \`${FETCH_COMMAND}\``;
+  return `${fetch}, or set ${DATA_DIR_ENV} to a folder that holds the files ` +
     `(now ${setting === undefined ? `unset: ${dir}` : `"${setting}"`}); see data/README.md.`;
 }
 
