@@ -2,9 +2,8 @@
  * Tests of lib/data/external.ts: resolving files in the external data folder, the message for a
  * missing file, and sha256 checks.
  *
- * Run: `deno test -A tests/external_test.ts`. The tests against the real files use
- * `COURSE_DATA_DIR` when set, else `shared/data` beside the checkout, else `data/external`; when
- * none holds the files they are skipped, and say so.
+ * Run: `deno task test tests/external_test.ts`. The test against the real files reads the
+ * external data folder (`COURSE_DATA_DIR`); when the files are absent it is skipped, and says so.
  */
 import assert from "node:assert/strict";
 import {
@@ -12,60 +11,43 @@ import {
   EXTERNAL_FILES,
   externalFile,
   externalPath,
+  FETCHABLE_FILES,
   sha256File,
   verifySha256,
 } from "../lib/data/external.ts";
-import { REPO_ROOT } from "../lib/runtime/config.ts";
+import { externalDataDir } from "../lib/runtime/config.ts";
+import { needsData } from "./external_data.ts";
 
-function isDir(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
+const REAL_DIR = externalDataDir();
 
-/** The folder holding the real external files, or undefined. */
-function realDataDir(): string | undefined {
-  const candidates = [
-    Deno.env.get(DATA_DIR_ENV),
-    `${REPO_ROOT}/../shared/data`,
-    `${REPO_ROOT}/data/external`,
-  ];
-  return candidates.find((dir) => dir !== undefined && dir !== "" && isDir(`${dir}/gatys`));
-}
-
-const REAL_DIR = realDataDir();
-const SKIP_REASON = REAL_DIR === undefined
-  ? ` [SKIPPED: no external data found (${DATA_DIR_ENV} unset, no ../shared/data, no data/external)]`
-  : "";
-if (SKIP_REASON !== "") console.log(`external_test:${SKIP_REASON}`);
-
-/** Run `body` with COURSE_DATA_DIR set to `dir`, then restore it. */
+/** Run `body` with COURSE_DATA_DIR set to `dir` and downloads forbidden, then restore both. */
 async function withDataDir(dir: string, body: () => Promise<void>): Promise<void> {
-  const before = Deno.env.get(DATA_DIR_ENV);
+  const names = [DATA_DIR_ENV, "COURSE_DATA_OFFLINE"];
+  const before = names.map((name) => Deno.env.get(name));
   Deno.env.set(DATA_DIR_ENV, dir);
+  Deno.env.set("COURSE_DATA_OFFLINE", "1");
   try {
     await body();
   } finally {
-    if (before === undefined) Deno.env.delete(DATA_DIR_ENV);
-    else Deno.env.set(DATA_DIR_ENV, before);
+    names.forEach((name, i) => {
+      if (before[i] === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, before[i]!);
+    });
   }
 }
 
 Deno.test({
-  name: `the real files resolve and match their sha256${SKIP_REASON}`,
-  ignore: REAL_DIR === undefined,
+  ...await needsData("the real files resolve and match their sha256", FETCHABLE_FILES),
   fn: () =>
-    withDataDir(REAL_DIR!, async () => {
-      const photo = await externalFile("gatys/tubingen.jpg", "content photo", { verify: true });
+    withDataDir(REAL_DIR, async () => {
+      const photo = await externalFile("gatys/tubingen.jpg", "content photo");
       assert.equal(photo, `${REAL_DIR}/gatys/tubingen.jpg`);
       assert.equal(await sha256File(photo), EXTERNAL_FILES["gatys/tubingen.jpg"].sha256);
-      // A folder: every known file in it must be there, and with verify, intact.
-      const model = await externalFile("vgg19_uint8_tfjs", "VGG19 weights", { verify: true });
+      // A folder: every published file in it must be there and intact.
+      const model = await externalFile("vgg19_uint8_tfjs", "VGG19 weights");
       assert.equal(model, `${REAL_DIR}/vgg19_uint8_tfjs`);
       for (const name of ["shipwreck", "starry_night", "the_scream", "composition_vii"]) {
-        await externalFile(`gatys/${name}.jpg`, undefined, { verify: true });
+        await externalFile(`gatys/${name}.jpg`);
       }
     }),
 });
@@ -85,6 +67,19 @@ Deno.test("the table of known files is complete and well formed", () => {
   assert.match(EXTERNAL_FILES["gatys/seated-nude.jpg"].licence, /NOT public domain/);
   assert.match(EXTERNAL_FILES["gatys/tubingen.jpg"].licence, /CC BY 3\.0/);
   assert.match(EXTERNAL_FILES["gatys/tubingen.jpg"].publisher, /Andreas Praefcke/);
+  // The pinned download addresses: 21 VGG19 files and six images, raw files at a fixed commit.
+  assert.equal(FETCHABLE_FILES.length, 27);
+  for (const key of FETCHABLE_FILES) {
+    const url = EXTERNAL_FILES[key].download!;
+    assert.match(url, /^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[0-9a-f]{40}\//, key);
+    assert.ok(url.endsWith(`/${key.split("/").at(-1)}`), url);
+  }
+  assert.equal(EXTERNAL_FILES["vgg19_uint8_tfjs/model_notop.json"].download, undefined);
+  assert.match(
+    EXTERNAL_FILES["gatys/composition_vii.jpg"].download!,
+    /fast-neural-style\/813c8344/,
+  );
+  assert.match(EXTERNAL_FILES["gatys/tubingen.jpg"].download!, /neural-style\/07c4b829/);
 });
 
 Deno.test("a missing file: one message with the path, the variable and the origin", async () => {
@@ -101,13 +96,16 @@ Deno.test("a missing file: one message with the path, the variable and the origi
           assert.ok(message.includes(`${DATA_DIR_ENV} is "${dir}"`), message);
           assert.ok(message.includes("commons.wikimedia.org"), message);
           assert.ok(message.includes("CC BY 3.0"), message);
+          assert.ok(message.includes("COURSE_DATA_OFFLINE=1 forbids downloads"), message);
+          assert.ok(message.includes("deno task fetch-data"), message);
+          assert.ok(message.includes("COURSE_DATA_MIRROR"), message);
           assert.ok(!message.includes("\n"), message);
           return true;
         },
       );
       await assert.rejects(
         externalFile("vgg19_uint8_tfjs"),
-        /missing: .*\/vgg19_uint8_tfjs \(VGG19 ImageNet weights.*published at https:\/\/github\.com\/azertat/,
+        /missing: 21 files in .*vgg19_uint8_tfjs\/model\.json.*\(VGG19 ImageNet weights.*published at https:\/\/github\.com\/azertat/,
       );
       await assert.rejects(
         externalFile("notes/unknown.txt"),
@@ -128,7 +126,9 @@ Deno.test("a folder with known files missing lists them", async () => {
       await assert.rejects(
         externalFile("vgg19_uint8_tfjs", "VGG19 weights"),
         (error: Error) => {
-          assert.match(error.message, /External data missing: 21 files in /);
+          // model_notop.json is derived, not published: the course never needs it.
+          assert.match(error.message, /External data missing: 20 files in /);
+          assert.doesNotMatch(error.message, /model_notop/);
           assert.match(error.message, /vgg19_uint8_tfjs\/group1-shard1of138\.bin/);
           assert.match(error.message, /COURSE_DATA_DIR/);
           assert.match(error.message, /azertat\/tfjs_models/);
@@ -147,14 +147,16 @@ Deno.test("a changed file fails sha256 verification, naming both sums", async ()
     await Deno.mkdir(`${dir}/gatys`);
     await Deno.writeTextFile(`${dir}/gatys/tubingen.jpg`, "not the photo");
     await withDataDir(dir, async () => {
-      // Without verify, presence is enough.
-      assert.equal(await externalFile("gatys/tubingen.jpg"), `${dir}/gatys/tubingen.jpg`);
-      await assert.rejects(externalFile("gatys/tubingen.jpg", "photo", { verify: true }), (
+      // A known file is verified on first use (verify: false skips the check).
+      const path = await externalFile("gatys/tubingen.jpg", "photo", { verify: false });
+      assert.equal(path, `${dir}/gatys/tubingen.jpg`);
+      await assert.rejects(externalFile("gatys/tubingen.jpg", "photo"), (
         error: Error,
       ) => {
         assert.match(error.message, /tubingen\.jpg is corrupt or a different version/);
         assert.ok(error.message.includes(EXTERNAL_FILES["gatys/tubingen.jpg"].sha256));
-        assert.match(error.message, /Get the original from https:\/\/commons\.wikimedia\.org/);
+        assert.match(error.message, /deno task fetch-data/);
+        assert.match(error.message, /raw\.githubusercontent\.com\/jcjohnson\/neural-style/);
         return true;
       });
       // A file outside the table can be checked against a given sum.

@@ -1,6 +1,13 @@
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { Random } from "../lib/runtime/random.ts";
-import { loadGreyImages, samplePatches } from "../lib/data/patches.ts";
+import {
+  loadGreyImages,
+  naturalImagePatches,
+  PATCH_IMAGES,
+  patchSourceNote,
+  samplePatches,
+} from "../lib/data/patches.ts";
+import { needsData } from "./external_data.ts";
 
 Deno.test("samplePatches cuts size × size windows out of the images", () => {
   // A 6 × 5 image whose pixel value encodes its position: 10·row + column.
@@ -21,4 +28,55 @@ Deno.test("samplePatches cuts size × size windows out of the images", () => {
 
 Deno.test("the Picasso is never used for patches", async () => {
   await assertRejects(() => loadGreyImages(["gatys/seated-nude.jpg"]), Error, "not public domain");
+});
+
+Deno.test("the note about patch sources: credits when the images were used, a warning when not", () => {
+  const used = patchSourceNote({
+    patches: new Float32Array(0),
+    size: 8,
+    sources: [...PATCH_IMAGES],
+  });
+  assert(used.includes("Andreas Praefcke") && used.includes("CC BY 3.0"), used);
+  assert(!used.includes("MNIST") && !used.includes("Picasso"), used);
+  const fallback = patchSourceNote({
+    patches: new Float32Array(0),
+    size: 8,
+    sources: ["mnist"],
+    fallback: "External data missing: gatys/tubingen.jpg",
+  });
+  for (
+    const part of ["> **Note", "MNIST digits", "not of natural images", "deno task fetch-data"]
+  ) {
+    assert(fallback.includes(part), `"${part}" missing from: ${fallback}`);
+  }
+});
+
+Deno.test("without the images (and no downloads), patches come from MNIST and say why", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "patches_test_" });
+  const before = [Deno.env.get("COURSE_DATA_DIR"), Deno.env.get("COURSE_DATA_OFFLINE")];
+  Deno.env.set("COURSE_DATA_DIR", dir);
+  Deno.env.set("COURSE_DATA_OFFLINE", "1");
+  try {
+    const set = await naturalImagePatches({ size: 8, count: 10, rng: new Random(1) });
+    assertEquals(set.sources, ["mnist"]);
+    assert(set.fallback?.includes("gatys/tubingen.jpg"), set.fallback);
+  } finally {
+    for (const [i, name] of ["COURSE_DATA_DIR", "COURSE_DATA_OFFLINE"].entries()) {
+      if (before[i] === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, before[i]!);
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  ...await needsData(
+    "with the images, patches come from the photo and four paintings",
+    PATCH_IMAGES,
+  ),
+  fn: async () => {
+    const set = await naturalImagePatches({ size: 8, count: 10, rng: new Random(1) });
+    assertEquals(set.fallback, undefined);
+    assertEquals(set.sources, [...PATCH_IMAGES]);
+  },
 });

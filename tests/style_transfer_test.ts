@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { externalPath } from "../lib/data/external.ts";
+import { needsWeights, skipReason } from "./vgg19_weights.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadVgg19, type Vgg19, vggPreprocess } from "../lib/vision/vgg19.ts";
 import { normalizeVgg19 } from "../lib/vision/vgg19_normalize.ts";
@@ -16,15 +16,7 @@ import { styleLayerSubsets, StyleObjective, styleTransfer } from "../lib/vision/
 
 await initBackend();
 
-const weights = externalPath("vgg19_uint8_tfjs/model.json");
-let skipReason = "";
-try {
-  await Deno.stat(weights);
-} catch {
-  skipReason = `VGG19 weights not found at ${weights} (set COURSE_DATA_DIR; see data/README.md)`;
-  console.log(`style_transfer_test: SKIPPED — ${skipReason}`);
-}
-const ignore = skipReason !== "";
+const ignore = skipReason !== undefined;
 
 /** Smooth synthetic RGB images (0–255), so that no external image is needed. */
 function syntheticImage(h: number, w: number, seed: string): tf.Tensor3D {
@@ -56,7 +48,9 @@ async function vgg(): Promise<Vgg19> {
 }
 
 Deno.test({
-  name: "normalised VGG19: every filter's mean activation is 1 on the normalising image",
+  name: needsWeights(
+    "normalised VGG19: every filter's mean activation is 1 on the normalising image",
+  ),
   ignore,
   fn: async () => {
     const raw = await loadVgg19({ pooling: "avg" });
@@ -83,7 +77,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "style objective: gradient along a random direction = central difference",
+  name: needsWeights("style objective: gradient along a random direction = central difference"),
   ignore,
   fn: async () => {
     const net = await vgg();
@@ -117,7 +111,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a few L-BFGS steps on a tiny style transfer lower the loss by a large factor; no leak",
+  name: needsWeights(
+    "a few L-BFGS steps on a tiny style transfer lower the loss by a large factor; no leak",
+  ),
   ignore,
   fn: async () => {
     const net = await vgg();
@@ -141,7 +137,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "styleTransfer: reconstructions, snapshots, RGB output, Adam, no tensors left",
+  name: needsWeights(
+    "styleTransfer: reconstructions, snapshots, RGB output, Adam, no tensors left",
+  ),
   ignore,
   fn: async () => {
     const net = await vgg();

@@ -157,7 +157,7 @@ Deno.test({
     const dir = await copyWith({ [name]: bytes });
     try {
       const error = await assertRejects(() => readVgg19Weights({ dir }), Error, name);
-      for (const part of ["corrupt", "sha256", "deno task fetch-weights", "azertat/tfjs_models"]) {
+      for (const part of ["corrupt", "sha256", "deno task fetch-data", "azertat/tfjs_models"]) {
         assert(error.message.includes(part), `"${part}" missing from: ${error.message}`);
       }
       // Without verification the same folder loads (the check is what catches it).
@@ -179,7 +179,7 @@ Deno.test({
     const dir = await copyWith(gone);
     try {
       const error = await assertRejects(() => readVgg19Weights({ dir }), Error, "missing");
-      for (const part of ["3 of the 20", "group1-shard18of138.bin", "deno task fetch-weights"]) {
+      for (const part of ["3 of the 20", "group1-shard18of138.bin", "deno task fetch-data"]) {
         assert(error.message.includes(part), `"${part}" missing from: ${error.message}`);
       }
       await assertRejects(
@@ -191,4 +191,16 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a model.json that is not JSON is reported by name, not as a parser's stack", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vgg19_test_" });
+  try {
+    await Deno.writeTextFile(`${dir}/model.json`, "<html>rate limited</html>");
+    const error = await assertRejects(() => readVgg19Weights({ dir, verify: false }), Error);
+    assert(error.message.includes(`${dir}/model.json is not JSON`), error.message);
+    assert(error.message.includes("deno task fetch-data"), error.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -21,6 +21,8 @@ export interface NotebookStatus {
   finished: string;
   /** The first problem, when it failed. */
   problem?: string;
+  /** Missing external files, when it was not run for lack of them. */
+  needsData?: string[];
 }
 
 /** Read `status.json` in `htmlDir`; a missing or unreadable file is an empty record. */
@@ -53,6 +55,9 @@ export async function updateIndexPage(
       mode,
       finished,
       ...(r.problems.length > 0 ? { problem: r.problems[0].message.split("\n")[0] } : {}),
+      ...(r.needsData
+        ? { needsData: r.needsData, problem: `missing ${r.needsData.join(", ")}` }
+        : {}),
     };
   }
   const executed = new Set<string>();
@@ -78,14 +83,20 @@ export async function updateIndexPage(
 
 function indexHtml(status: Record<string, NotebookStatus>, executed: Set<string>): string {
   const rows = Object.entries(status).map(([stem, s]) => {
-    const label = s.problem === "unknown" ? "unknown" : s.ok ? "ok" : "failed";
+    const label = s.problem === "unknown"
+      ? "unknown"
+      : s.ok
+      ? "ok"
+      : s.needsData
+      ? "needs data"
+      : "failed";
     const title = executed.has(stem)
       ? `<a href="${stem}.html">${escapeHtml(s.title)}</a>`
       : escapeHtml(s.title);
     const when = s.finished ? `${s.mode}, ${s.finished.slice(0, 16).replace("T", " ")} UTC` : "";
     return `<tr><td>${title}</td><td><code>${stem}</code></td><td>${s.seconds.toFixed(1)} s</td>` +
       `<td>${escapeHtml(when)}</td>` +
-      `<td class="${label}"${
+      `<td class="${label.replace(" ", "-")}"${
         s.problem ? ` title="${escapeHtml(s.problem)}"` : ""
       }>${label}</td></tr>`;
   });
@@ -98,7 +109,7 @@ function indexHtml(status: Record<string, NotebookStatus>, executed: Set<string>
 body { font-family: system-ui, sans-serif; max-width: 56rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }
-td.ok { color: #2a7d2a; } td.failed { color: #b00020; font-weight: bold; } td.unknown { color: #777; }
+td.ok { color: #2a7d2a; } td.failed { color: #b00020; font-weight: bold; } td.unknown { color: #777; } td.needs-data { color: #a05a00; }
 </style>
 </head>
 <body>

@@ -22,4 +22,6 @@ export interface NotebookReport {
   problems: CellProblem[];
   /** How often Jupyter itself failed and the notebook was run again in a fresh kernel (0 or 1). */
   reruns: number;
+  /** External files it needs that are missing: it was not run (`needs data`). */
+  needsData?: string[];
 }

@@ -39,6 +39,7 @@ import { keepNewFigures, restoreFigures, setAsideFigures } from "./figure_set.ts
 import type { NotebookReport } from "./report.ts";
 
 export type { NotebookReport } from "./report.ts";
+import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
 
 /**
  * Seconds each notebook took in a measured full-mode run, one at a time (README). Only
@@ -169,8 +170,25 @@ async function main(args: string[]): Promise<number> {
   };
 
   const stems = notebooks.map(stemOf);
-  const queue = queueOrder(stems);
+  // External data first: fetch what is missing; a notebook still lacking files is not run.
+  const lacking = await prepareExternalData(stems);
+  const queue = queueOrder(stems).filter((i) => !lacking.has(stems[i]));
   const reports: NotebookReport[] = new Array(notebooks.length);
+  for (const [i, stem] of stems.entries()) {
+    const missing = lacking.get(stem);
+    if (missing === undefined) continue;
+    console.log(`[${i + 1}/${notebooks.length}] ${needsDataLine(stem, missing)}`);
+    reports[i] = {
+      stem,
+      title: stem,
+      seconds: 0,
+      cells: 0,
+      ok: false,
+      problems: [],
+      reruns: 0,
+      needsData: missing,
+    };
+  }
   const started = performance.now();
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
@@ -294,8 +312,9 @@ function progressPrinter(label: string, overwriteLine: boolean): (event: Executi
 function printSummary(reports: NotebookReport[], wallSeconds: number): void {
   const width = Math.max(8, ...reports.map((r) => r.stem.length));
   const rows = reports.map((r) =>
-    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${r.ok ? "ok" : "FAILED"}` +
-    (r.reruns > 0 ? ` (run again after a Jupyter failure)` : "")
+    `${r.stem.padEnd(width)}  ${r.seconds.toFixed(1).padStart(8)}  ${
+      r.ok ? "ok" : r.needsData ? "needs data" : "FAILED"
+    }` + (r.reruns > 0 ? ` (run again after a Jupyter failure)` : "")
   );
   const reruns = reports.reduce((sum, r) => sum + r.reruns, 0);
   const total = reports.reduce((sum, r) => sum + r.seconds, 0);
@@ -316,6 +335,15 @@ function printSummary(reports: NotebookReport[], wallSeconds: number): void {
         : []),
     ].join("\n"),
   );
+  const lacking = reports.filter((r) => r.needsData !== undefined);
+  if (lacking.length > 0) {
+    console.log(
+      `${lacking.length} notebook(s) need external data: ` +
+        needsDataLine(lacking.map((r) => r.stem).join(", "), [
+          ...new Set(lacking.flatMap((r) => r.needsData ?? [])),
+        ]),
+    );
+  }
 }
 
 if (import.meta.main) {

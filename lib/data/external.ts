@@ -1,335 +1,61 @@
 /**
  * The large external files (VGG19 weights, the paper's images): where they are on this machine,
- * where their originals are published, and whether a copy is intact.
+ * fetching a missing one from its published origin, and checking that a copy is intact.
  *
  * They are never committed. They are read from one folder, {@linkcode externalDataDir} in
- * `lib/runtime/config.ts` (`COURSE_DATA_DIR`, default `<repo>/data/external`), so a user can point
- * the course at their own copy. A missing file gives one message naming the path, the variable,
- * and where the original is published; sha256 sums catch a corrupt or different copy.
+ * `lib/runtime/config.ts` (`COURSE_DATA_DIR`, default `<repo>/data/external`). A known file that is
+ * missing is downloaded on first use from its pinned address in `external_files.ts` (or from
+ * `<COURSE_DATA_MIRROR>/<path>`), with a progress bar, through `<name>.part`, and renamed into
+ * place only when its sha256 matches. Every known file's sha256 is checked once per process
+ * before it is used, so a corrupt or different copy is rejected by name. `COURSE_DATA_OFFLINE=1`
+ * forbids downloads (the tests set it).
  *
  * @example
  * ```ts
- * const photo = await externalFile("gatys/tubingen.jpg", "the content photo", { verify: true });
+ * const photo = await externalFile("gatys/tubingen.jpg", "the content photo");
  * const model = await externalFile("vgg19_uint8_tfjs", "VGG19 weights"); // a folder: all its files
  * ```
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { externalDataDir } from "../runtime/config.ts";
+import {
+  dataDirSetting,
+  dataDownloadsAllowed,
+  dataMirror,
+  externalDataDir,
+} from "../runtime/config.ts";
+import { ProgressBar } from "../viz/progress.ts";
+import { DownloadError, downloadFile, type DownloadOptions } from "./download.ts";
+import { EXTERNAL_FILES, type ExternalFileInfo } from "./external_files.ts";
+
+export {
+  EXTERNAL_FILES,
+  type ExternalFileInfo,
+  FETCHABLE_FILES,
+  GATYS_FILES,
+  PATCH_FILES,
+  rawUrl,
+  VGG19_FILES,
+  VGG19_FOLDER,
+} from "./external_files.ts";
 
 /** The environment variable that names the external data folder. */
 export const DATA_DIR_ENV = "COURSE_DATA_DIR";
 
-/** What is known about one external file: what it is, where it comes from, and its checksum. */
-export interface ExternalFileInfo {
-  /** What the file is, for people. */
-  description: string;
-  /** Who published it (author, and the repository the copy was taken from). */
-  publisher: string;
-  /** Where the original is published. */
-  url: string;
-  /** Its licence or copyright status. */
-  licence: string;
-  /**
-   * Whether the file, or images made from it, may be committed or published with the course.
-   * False for the Picasso (not public domain) and for the weights (large, and kept external).
-   */
-  redistributable: boolean;
-  /** Size in bytes. */
-  bytes: number;
-  /** Lower-case hex sha256 of the file. */
-  sha256: string;
-}
+/** The one command that fetches and checks every external file ahead of time. */
+export const FETCH_COMMAND = "deno task fetch-data";
 
 /** Options of {@linkcode externalFile}. */
 export interface ExternalFileOptions {
   /**
    * Check the sha256 of the file (or of every known file in the folder) against
-   * {@linkcode EXTERNAL_FILES} or `sha256` (default false).
+   * {@linkcode EXTERNAL_FILES} or `sha256` (default: true for files in the table).
    */
   verify?: boolean;
   /** The expected sha256 (hex) of a single file, for files not in the table; implies `verify`. */
   sha256?: string;
 }
-
-type Listing = [path: string, bytes: number, sha256: string][];
-
-const VGG19_UINT8: Listing = [
-  ["model.json", 25990, "f60aa44c0c3fb179b3beddfcac96d3281e43338dd3fb7c9b9e2f89fe03237be5"],
-  [
-    "group1-shard1of138.bin",
-    1048576,
-    "cca7e99e423e8107664f51435855274ac51fd14570597d41744886e59cde34e6",
-  ],
-  [
-    "group1-shard2of138.bin",
-    1048576,
-    "550564f5e111b77878d59231eaf5d26b95da2eafcb84e1b09597906494527026",
-  ],
-  [
-    "group1-shard3of138.bin",
-    1048576,
-    "1682fb64cac699bd65fb5c8440922a28083e12ef2f52f8aed351d31a29550095",
-  ],
-  [
-    "group1-shard4of138.bin",
-    1048576,
-    "9103f95900a42be7f7e6028cca95d6e52ad537c237320a81d9e666bdac15f6e9",
-  ],
-  [
-    "group1-shard5of138.bin",
-    1048576,
-    "da2918df08e6dc7d8f99cd7f35ea7862d3c09f899fe93e5b1ddfa6965de12f3e",
-  ],
-  [
-    "group1-shard6of138.bin",
-    1048576,
-    "3a808f7bc1add7c1c03f67354d69117e10ef0bcdd25248db4785a76738890d14",
-  ],
-  [
-    "group1-shard7of138.bin",
-    1048576,
-    "5b3479841bcb79fc6274d3426a58bcb234736347335bf66d20daea5cc583f8d1",
-  ],
-  [
-    "group1-shard8of138.bin",
-    1048576,
-    "933ba188e1b3977832f5bf2a229f61eca7d0d8c2850a42e63fe10baa40b72ff8",
-  ],
-  [
-    "group1-shard9of138.bin",
-    1048576,
-    "78d080b7752aedcbe7693bd552fe7d3488174aec7862942fcdb8167409c678e4",
-  ],
-  [
-    "group1-shard10of138.bin",
-    1048576,
-    "13ece075d0d682cd8c3feeaa962122c154923500a0aca1022ee47c6fa5608e69",
-  ],
-  [
-    "group1-shard11of138.bin",
-    1048576,
-    "fa63eebe52165edd2f209a757fd7add6930aec952872c96428934cd0fc9a6d3a",
-  ],
-  [
-    "group1-shard12of138.bin",
-    1048576,
-    "685bb760e407e77c6f71b51653176ae6ff2f3dfa137a3fd72baeaf533f35e036",
-  ],
-  [
-    "group1-shard13of138.bin",
-    1048576,
-    "28cb9ed5094b73e74ab5f80292e5bd1dc03c0a1930df1a14d53eaab3e1f5aba0",
-  ],
-  [
-    "group1-shard14of138.bin",
-    1048576,
-    "0cd8d60aeb1ffc93f18d781fa03b61b73174a88c9a6680a6c6f57c014328c9f4",
-  ],
-  [
-    "group1-shard15of138.bin",
-    1048576,
-    "5c147b8aa536957022abe3e122352a7952c3d56a12aeb3bb18751bf595cec822",
-  ],
-  [
-    "group1-shard16of138.bin",
-    1048576,
-    "80ea6169a921b5a8dcfd3109c8ac6517cdce5750ebda5e88ac8577ddba46c96f",
-  ],
-  [
-    "group1-shard17of138.bin",
-    1048576,
-    "2c3eecc55de1dcac2fcbb7e0f7064804ea71b68df03a77e2ccfbb9f6eb3fd15e",
-  ],
-  [
-    "group1-shard18of138.bin",
-    1048576,
-    "018b2eb3ea60f067fbe8c036cddf194acd3f8d06adf29b349a6d76cf82a0d7ef",
-  ],
-  [
-    "group1-shard19of138.bin",
-    1048576,
-    "d5fb21c5cdedb4b4407fd34e0994ee58d25f4ea6163230dfd1944481431ff5bc",
-  ],
-  [
-    "group1-shard20of138.bin",
-    1048576,
-    "c83cb283499ef039d8079bf3317dbad59806413c6b36d99c9af0747bd62ebe73",
-  ],
-  ["model_notop.json", 19787, "1d5604e3173dba9a1cfb457194be403c3ea7b39dab5d995d92632824c6425a5f"],
-];
-
-const VGG19_FLOAT32_PARTIAL: Listing = [
-  ["model/model.json", 20659, "0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256"],
-  [
-    "model/group1-shard1of1",
-    7168,
-    "c68eefa00d6af917fc28b127b756e48597c25cc11144b38fdf8ea65753c197e1",
-  ],
-  [
-    "model/group2-shard1of1",
-    147712,
-    "a0e2bb4fbef5e0ce3d8e2fbc6f903c713c9893a0aa2e26c687b0b5758c6af079",
-  ],
-  [
-    "model/group3-shard1of1",
-    295424,
-    "71a6dbaa06d7e454db3e56d6d2eb5f2defd8b60cccd5af5fc8a6b773be1c5aa5",
-  ],
-  [
-    "model/group4-shard1of1",
-    590336,
-    "ab1d44f13a37e4af119cc56c7e9a4f8ab4ba281019cb057737d5e2f47dae2268",
-  ],
-  [
-    "model/group5-shard1of1",
-    1180672,
-    "df21209f6d1a0bfd90a17eb705fbb9b520ece764914a067b0d94cefe99a43318",
-  ],
-  [
-    "model/group6-shard1of1",
-    2360320,
-    "3b44315d503e5f24957aef369df5e89a1d54fdcbd78e93c93df560d1ff0ba11d",
-  ],
-  [
-    "model/group7-shard1of1",
-    2360320,
-    "f94ad0c1d2fcb380fe57649a0764a25e7602a436efb8767ce65faf28964f10d0",
-  ],
-  [
-    "model/group8-shard1of1",
-    2360320,
-    "f0dc43a70868cb7edce398eac3422b45fb93333c2e6c274f89adc969c37791ee",
-  ],
-  [
-    "model/group9-shard2of2",
-    526336,
-    "684b77cd4bdf77a8c823a1b2ca3d53810c8d3c3227519f3df87e689c51829ab4",
-  ],
-];
-
-const GATYS: Listing = [
-  ["tubingen.jpg", 406531, "e67d1869f01fd805385c681a80d9ebcf0f70ea4a5fe6127f0606bb1c7f4bf506"],
-  ["shipwreck.jpg", 144730, "4f7cf34e3cd4a5daaf3f421f059ca9a01aaa2a3afd7243d6670c9c8bc001a213"],
-  ["starry_night.jpg", 315236, "0592ab0f7b51b3ce72608a95e53880bd93971e5b48f93a0ce8dfd3cbccf3d098"],
-  ["the_scream.jpg", 216723, "f3075cddeb974a9ee1d6418f7f33fd05185a7ac7dcb4288bd2805d499a9dcaee"],
-  ["seated-nude.jpg", 101993, "f398757cfb5346842c3bc309ca65d03381b38b1f5f8d7c60abe68a804a405cf1"],
-  [
-    "composition_vii.jpg",
-    202426,
-    "8f992ed4aecd6dd56972d7bc8166761de7c94e670ee6effa8fd05f3daeb33409",
-  ],
-];
-
-type Provenance = Omit<ExternalFileInfo, "bytes" | "sha256">;
-
-const NEURAL_STYLE_INPUTS =
-  "https://github.com/jcjohnson/neural-style/tree/07c4b8299f8fbdafec0c514fc820ff1d7ff62e46/examples/inputs";
-
-const PAINTING_COPY =
-  "copy from jcjohnson/neural-style examples/inputs (the repository states no " +
-  "licence for its images)";
-
-const GATYS_PROVENANCE: Record<string, Provenance> = {
-  "tubingen.jpg": {
-    description: "Neckarfront in Tübingen, photo by Andreas Praefcke (content image of the paper)",
-    publisher: `Andreas Praefcke, Wikimedia Commons; ${PAINTING_COPY}`,
-    url: "https://commons.wikimedia.org/wiki/File:Tuebingen_Neckarfront.jpg",
-    licence: 'CC BY 3.0 Unported: credit "Andreas Praefcke, CC BY 3.0"',
-    redistributable: true,
-  },
-  "shipwreck.jpg": {
-    description: "J. M. W. Turner, The Shipwreck of the Minotaur (1805/1810)",
-    publisher: `J. M. W. Turner; ${PAINTING_COPY}`,
-    url: NEURAL_STYLE_INPUTS,
-    licence: "public domain (artist died 1851)",
-    redistributable: true,
-  },
-  "starry_night.jpg": {
-    description: "Vincent van Gogh, The Starry Night (1889)",
-    publisher: `Vincent van Gogh; ${PAINTING_COPY}`,
-    url: NEURAL_STYLE_INPUTS,
-    licence: "public domain (artist died 1890)",
-    redistributable: true,
-  },
-  "the_scream.jpg": {
-    description: "Edvard Munch, The Scream (1893)",
-    publisher: `Edvard Munch; ${PAINTING_COPY}`,
-    url: NEURAL_STYLE_INPUTS,
-    licence: "public domain (artist died 1944)",
-    redistributable: true,
-  },
-  "seated-nude.jpg": {
-    description: "Pablo Picasso, Femme nue assise (1909–10)",
-    publisher: `Pablo Picasso; ${PAINTING_COPY}`,
-    url: NEURAL_STYLE_INPUTS,
-    licence: "NOT public domain (© Succession Picasso, artist died 1973): use at run time only; " +
-      "never commit or publish it or images made from it",
-    redistributable: false,
-  },
-  "composition_vii.jpg": {
-    description: "Wassily Kandinsky, Composition VII (1913)",
-    publisher: "Wassily Kandinsky; copy from jcjohnson/fast-neural-style images/styles",
-    url: "https://github.com/jcjohnson/fast-neural-style/tree/" +
-      "813c83441953ead2adb3f65f4cc2d5599d735fa7/images/styles",
-    licence: "public domain (artist died 1944)",
-    redistributable: true,
-  },
-};
-
-const VGG19_UINT8_PROVENANCE: Provenance = {
-  description:
-    "VGG19 ImageNet weights (Keras Applications), TF.js layers model, uint8-quantized; " +
-    "model_notop.json lists the 16 conv layers in shards 1–20",
-  publisher: "azertat/tfjs_models (TF.js conversion of the Keras VGG19 weights, which port " +
-    "Oxford VGG's VGG_ILSVRC_19_layers, Simonyan & Zisserman 2014)",
-  url: "https://github.com/azertat/tfjs_models/tree/3c14b35a1b5037c331fe01da1b00d2d3bb09bba9/" +
-    "models/little_shards",
-  licence: "weights: CC BY 4.0 (Oxford VGG); the conversion's repository states no licence",
-  redistributable: false,
-};
-
-const VGG19_FLOAT32_PROVENANCE: Provenance = {
-  description: "VGG19 float32 TF.js model, partial (conv1_1 … conv3_4 complete): a reference",
-  publisher: "DavidCai1993/vgg19-tensorflowjs-model (Keras VGG19 weights from Oxford VGG)",
-  url: "https://github.com/DavidCai1993/vgg19-tensorflowjs-model/tree/" +
-    "08d09052bc6258d3abdfa341850122fc4b746db6/model",
-  licence: "repository MIT; weights CC BY 4.0 (Oxford VGG)",
-  redistributable: false,
-};
-
-function table(): Record<string, ExternalFileInfo> {
-  const out: Record<string, ExternalFileInfo> = {};
-  for (const [name, bytes, sha256] of VGG19_UINT8) {
-    const provenance = name === "model_notop.json"
-      ? {
-        ...VGG19_UINT8_PROVENANCE,
-        publisher: "derived from model.json for this course's data folder (conv layers only, " +
-          "any input size); weights as model.json",
-      }
-      : VGG19_UINT8_PROVENANCE;
-    out[`vgg19_uint8_tfjs/${name}`] = { ...provenance, bytes, sha256 };
-  }
-  for (const [name, bytes, sha256] of VGG19_FLOAT32_PARTIAL) {
-    out[`vgg19_float32_partial_tfjs/${name}`] = { ...VGG19_FLOAT32_PROVENANCE, bytes, sha256 };
-  }
-  for (const [name, bytes, sha256] of GATYS) {
-    out[`gatys/${name}`] = { ...GATYS_PROVENANCE[name], bytes, sha256 };
-  }
-  return out;
-}
-
-/**
- * Every known external file, by its path relative to the external data folder, with its origin,
- * licence, size and sha256 (from `shared/data/SOURCES.md`).
- *
- * @example
- * ```ts
- * console.log(EXTERNAL_FILES["gatys/tubingen.jpg"].licence); // "CC BY 3.0 Unported: …"
- * ```
- */
-export const EXTERNAL_FILES: Readonly<Record<string, Readonly<ExternalFileInfo>>> = table();
 
 /**
  * The absolute path of a file or folder in the external data folder, whether or not it exists.
@@ -351,10 +77,27 @@ export function externalPath(relativePath: string): string {
 }
 
 /**
- * Resolve a file or folder in the external data folder: return its absolute path, or throw one
- * error that names the missing path, {@linkcode DATA_DIR_ENV}, and where the original is
- * published. For a folder, every known file inside it (see {@linkcode EXTERNAL_FILES}) must be
- * there. With `verify`, sha256 sums are checked too (each file once per process).
+ * Where a known file is downloaded from: `<COURSE_DATA_MIRROR>/<path>` when a mirror is set, else
+ * its pinned published address; undefined for a file that is not published.
+ *
+ * @example
+ * ```ts
+ * sourceOf("gatys/shipwreck.jpg"); // "https://raw.githubusercontent.com/jcjohnson/…/shipwreck.jpg"
+ * ```
+ */
+export function sourceOf(relativePath: string): string | undefined {
+  const info = EXTERNAL_FILES[relativePath];
+  if (info?.download === undefined) return undefined;
+  const mirror = dataMirror();
+  return mirror === undefined ? info.download : `${mirror}/${relativePath}`;
+}
+
+/**
+ * Resolve a file or folder in the external data folder and return its absolute path. A known file
+ * that is missing is fetched first (unless `COURSE_DATA_OFFLINE=1`); a file still missing, or one
+ * whose sha256 differs, gives one error naming it, {@linkcode DATA_DIR_ENV}, where the original is
+ * published and the command that fetches it. For a folder, every known file inside it must be
+ * there. sha256 sums are checked once per process for each file.
  *
  * @param relativePath e.g. `"gatys/tubingen.jpg"` or `"vgg19_uint8_tfjs"`
  * @param description what the file is for, shown in the error (default: from the table)
@@ -362,7 +105,7 @@ export function externalPath(relativePath: string): string {
  *
  * @example
  * ```ts
- * const path = await externalFile("gatys/starry_night.jpg", "style image", { verify: true });
+ * const path = await externalFile("gatys/starry_night.jpg", "style image");
  * const bytes = await Deno.readFile(path);
  * ```
  */
@@ -373,34 +116,193 @@ export async function externalFile(
 ): Promise<string> {
   const path = externalPath(relativePath);
   const relative = path.slice(externalDataDir().length + 1);
+  // The files this path stands for; in a folder with published files, only those (a derived
+  // file such as model_notop.json is never required).
+  const inside = Object.keys(EXTERNAL_FILES).filter((key) =>
+    key === relative || key.startsWith(`${relative}/`)
+  );
+  const published = inside.filter((key) => EXTERNAL_FILES[key].download !== undefined);
+  const known = published.length > 0 ? published : inside;
   const stat = await statOrUndefined(path);
-  if (stat === undefined) throw missingError([relative], description);
-  if (stat.isDirectory) {
+  if (stat?.isDirectory === true || (stat === undefined && known.length > 1)) {
     if (options.sha256 !== undefined) {
       throw new Error(`externalFile: a sha256 was given, but ${path} is a folder`);
     }
-    const known = Object.keys(EXTERNAL_FILES).filter((key) => key.startsWith(`${relative}/`));
-    const missing: string[] = [];
-    for (const key of known) {
-      if ((await statOrUndefined(`${externalDataDir()}/${key}`))?.isFile !== true) {
-        missing.push(key);
+    await fetchMissing(known, description);
+    if (options.verify ?? true) {
+      for (const key of known) {
+        await verifySha256(`${externalDataDir()}/${key}`, EXTERNAL_FILES[key].sha256, key);
       }
-    }
-    if (missing.length > 0) throw missingError(missing, description);
-    if (options.verify) {
-      for (const key of known) await verifyFile(`${externalDataDir()}/${key}`, EXTERNAL_FILES[key]);
     }
     return path;
   }
+  if (stat === undefined) {
+    if (known.length === 0) throw missingError([relative], description);
+    await fetchMissing(known, description);
+  }
   const expected = options.sha256 ??
-    (options.verify ? EXTERNAL_FILES[relative]?.sha256 : undefined);
-  if (options.verify && expected === undefined) {
+    ((options.verify ?? true) ? EXTERNAL_FILES[relative]?.sha256 : undefined);
+  if (options.verify === true && expected === undefined) {
     throw new Error(
       `externalFile: cannot verify ${path}: no sha256 is known for it (pass options.sha256)`,
     );
   }
-  if (expected !== undefined) await verifySha256(path, expected, EXTERNAL_FILES[relative]);
+  if (expected !== undefined) await verifySha256(path, expected, relative);
   return path;
+}
+
+/** The relative paths among `paths` that are not in the external data folder (no download). */
+export async function missingExternalFiles(paths: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const key of paths) {
+    if ((await statOrUndefined(externalPath(key)))?.isFile !== true) missing.push(key);
+  }
+  return missing;
+}
+
+/** What {@linkcode fetchExternalFiles} did. */
+export interface FetchReport {
+  /** Files downloaded and verified. */
+  fetched: string[];
+  /** Their total size in bytes. */
+  bytes: number;
+  /** Files that could not be fetched, each with one line saying why. */
+  failed: { path: string; message: string }[];
+  /** Where they came from: the mirror, or the hosts of the published addresses. */
+  from: string[];
+}
+
+/** Options of {@linkcode fetchExternalFiles}. */
+export interface FetchOptions extends Pick<DownloadOptions, "fetcher"> {
+  /** Show a progress bar in bytes (default true; `lib/viz/progress.ts` picks where it draws). */
+  progress?: boolean;
+}
+
+/**
+ * Download every file of `paths` (relative, from {@linkcode EXTERNAL_FILES}) that is missing,
+ * one after another, with one progress bar over all their bytes; a failure is recorded and the
+ * others are still fetched. Present files are left alone (their sha256 is checked on use).
+ *
+ * @example
+ * ```ts
+ * const report = await fetchExternalFiles(VGG19_FILES);
+ * console.log(describeFetch(report));
+ * ```
+ */
+export async function fetchExternalFiles(
+  paths: readonly string[],
+  options: FetchOptions = {},
+): Promise<FetchReport> {
+  const report: FetchReport = { fetched: [], bytes: 0, failed: [], from: [] };
+  const todo = await missingExternalFiles(paths);
+  const mirror = dataMirror();
+  const total = todo.reduce((sum, key) => sum + (EXTERNAL_FILES[key]?.bytes ?? 0), 0);
+  // Drawn from the first byte received, so that a run that cannot connect shows no empty bar.
+  let bar: ProgressBar | undefined;
+  const progress = (kB: number, file: string) => {
+    if (options.progress === false) return;
+    bar ??= new ProgressBar({ total: Math.ceil(total / 1024), label: "fetching (kB)" });
+    bar.update(kB, { file });
+  };
+  let done = 0;
+  const unreachable = new Map<string, string>(); // host → the error that said so
+  for (const key of todo) {
+    const info = EXTERNAL_FILES[key];
+    const url = sourceOf(key);
+    const host = url === undefined ? "" : new URL(url).host;
+    if (unreachable.has(host)) {
+      report.failed.push({ path: key, message: `${key}: not tried, ${unreachable.get(host)}` });
+      continue;
+    }
+    if (info === undefined || url === undefined) {
+      report.failed.push({
+        path: key,
+        message: `${key} is not published, so it cannot be fetched: ` +
+          (info === undefined ? "it is not in lib/data/external_files.ts" : `see ${info.url}`),
+      });
+      continue;
+    }
+    try {
+      await downloadFile(
+        { name: key, url, path: externalPath(key), bytes: info.bytes, sha256: info.sha256 },
+        {
+          fetcher: options.fetcher,
+          onBytes: (n) => progress(Math.floor((done + n) / 1024), key),
+        },
+      );
+      done += info.bytes;
+      report.fetched.push(key);
+      report.bytes += info.bytes;
+      const origin = mirror ?? host;
+      if (!report.from.includes(origin)) report.from.push(origin);
+    } catch (error) {
+      report.failed.push({ path: key, message: (error as Error).message });
+      if (error instanceof DownloadError && error.kind === "network") {
+        unreachable.set(host, `${host} could not be reached`);
+      }
+    }
+  }
+  if (report.failed.length === 0) bar?.update(bar.total);
+  await (bar as ProgressBar | undefined)?.done();
+  return report;
+}
+
+/**
+ * One line about a {@linkcode FetchReport}: what was fetched, how many MB, from where.
+ *
+ * @example
+ * ```ts
+ * describeFetch(report); // "external data: fetched 27 files (22.0 MB) from raw.githubusercontent.com"
+ * ```
+ */
+export function describeFetch(report: FetchReport): string {
+  const mb = (report.bytes / 1e6).toFixed(1);
+  const nothing = report.failed.length === 0 ? "nothing to fetch" : "fetched nothing";
+  const parts = report.fetched.length === 0 ? [`external data: ${nothing}`] : [
+    `external data: fetched ${report.fetched.length} file(s) (${mb} MB) from ` +
+    `${report.from.join(", ")} into ${externalDataDir()}`,
+  ];
+  if (report.failed.length > 0) {
+    parts.push(`${report.failed.length} file(s) could not be fetched`);
+  }
+  return parts.join("; ");
+}
+
+/**
+ * The failures of a {@linkcode FetchReport}, at most `max` lines, then how many more.
+ *
+ * @example
+ * ```ts
+ * for (const line of fetchFailures(report)) console.error(`  ${line}`);
+ * ```
+ */
+export function fetchFailures(report: FetchReport, max = 3): string[] {
+  const tried = report.failed.filter((f) => !f.message.includes(": not tried, "));
+  const lines = tried.slice(0, max).map((f) => f.message);
+  const rest = report.failed.length - lines.length;
+  if (rest > 0) lines.push(`… and ${rest} more file(s) not fetched`);
+  return lines;
+}
+
+/**
+ * How to get missing external data, in one sentence: the command, the mirror and folder variables.
+ *
+ * @example
+ * ```ts
+ * console.log(`missing: gatys/tubingen.jpg. ${howToGetData()}`);
+ * ```
+ */
+export function howToGetData(): string {
+  const dir = externalDataDir();
+  const setting = dataDirSetting();
+  const mirror = dataMirror();
+  const fetch = mirror === undefined
+    ? `Run \`${FETCH_COMMAND}\` (needs the internet), or set COURSE_DATA_MIRROR to a copy ` +
+      `served over HTTP`
+    : `Check that COURSE_DATA_MIRROR=${mirror} serves a copy of the data folder (or unset it to ` +
+      `fetch from the published origins) and run \`${FETCH_COMMAND}\``;
+  return `${fetch}, or set ${DATA_DIR_ENV} to a folder that holds the files ` +
+    `(now ${setting === undefined ? `unset: ${dir}` : `"${setting}"`}); see data/README.md.`;
 }
 
 /**
@@ -419,7 +321,7 @@ export async function sha256File(path: string): Promise<string> {
  * Check that a file's sha256 is `expected`; remembered per process (by path, size and
  * modification time), so checking again is free.
  *
- * @param info where the original is published, for the error message
+ * @param known the file's path in {@linkcode EXTERNAL_FILES}, to say in the error where to get it
  * @throws Error naming the file, both sums, and where to get the original
  *
  * @example
@@ -430,26 +332,49 @@ export async function sha256File(path: string): Promise<string> {
 export async function verifySha256(
   path: string,
   expected: string,
-  info?: ExternalFileInfo,
+  known?: string,
 ): Promise<void> {
   const stat = await Deno.stat(path);
   const key = `${path}\0${stat.size}\0${stat.mtime?.getTime()}\0${expected.toLowerCase()}`;
   if (verified.has(key)) return;
   const actual = await sha256File(path);
   if (actual !== expected.toLowerCase()) {
+    const info: ExternalFileInfo | undefined = known === undefined
+      ? undefined
+      : EXTERNAL_FILES[known];
     throw new Error(
       `External file ${path} is corrupt or a different version: its sha256 is ${actual}, ` +
         `expected ${expected.toLowerCase()}.` +
-        (info === undefined ? "" : ` Get the original from ${info.url} (${info.publisher}).`),
+        (info === undefined ? "" : ` Delete it and run \`${FETCH_COMMAND}\`, or get the ` +
+          `original from ${info.download ?? info.url} (${info.publisher}).`),
     );
   }
   verified.add(key);
 }
 
 const verified = new Set<string>();
+const inFlight = new Map<string, Promise<FetchReport>>();
 
-function verifyFile(path: string, info: ExternalFileInfo): Promise<void> {
-  return verifySha256(path, info.sha256, info);
+/** Fetch the missing ones of `known` (once at a time per file), or throw the missing-data error. */
+async function fetchMissing(known: string[], description: string | undefined): Promise<void> {
+  let missing = await missingExternalFiles(known);
+  if (missing.length === 0) return;
+  const fetchable = missing.filter((key) => EXTERNAL_FILES[key].download !== undefined);
+  const failures: string[] = [];
+  if (dataDownloadsAllowed() && fetchable.length > 0) {
+    const id = fetchable.join("\0");
+    const pending = inFlight.get(id) ?? fetchExternalFiles(fetchable);
+    inFlight.set(id, pending);
+    try {
+      const report = await pending;
+      failures.push(...report.failed.map((f) => f.message));
+      if (report.fetched.length > 0) console.log(describeFetch(report));
+    } finally {
+      inFlight.delete(id);
+    }
+    missing = await missingExternalFiles(known);
+  }
+  if (missing.length > 0) throw missingError(missing, description, failures[0]);
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
@@ -461,7 +386,11 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
-function missingError(missing: string[], description: string | undefined): Error {
+function missingError(
+  missing: string[],
+  description: string | undefined,
+  failure?: string,
+): Error {
   const dir = externalDataDir();
   // For a folder, describe it by the first known file inside it.
   const known = Object.keys(EXTERNAL_FILES)
@@ -472,19 +401,21 @@ function missingError(missing: string[], description: string | undefined): Error
     ? `${dir}/${missing[0]}`
     : `${missing.length} files in ${dir}: ${missing.slice(0, 3).join(", ")}` +
       (missing.length > 3 ? ", …" : "");
-  let setting: string;
-  try {
-    const value = Deno.env.get(DATA_DIR_ENV);
-    setting = value ? `${DATA_DIR_ENV} is "${value}"` : `${DATA_DIR_ENV} is not set (default used)`;
-  } catch {
-    setting = `${DATA_DIR_ENV} could not be read (no --allow-env; default used)`;
-  }
+  const setting = dataDirSetting();
+  const variable = setting === undefined
+    ? `${DATA_DIR_ENV} is not set (default used)`
+    : `${DATA_DIR_ENV} is "${setting}"`;
   const origin = first === undefined
-    ? "This path is not in the course's table of external files (lib/data/external.ts)."
+    ? "This path is not in the course's table of external files (lib/data/external_files.ts)."
     : `The original is published at ${first.url} (${first.publisher}; licence: ${first.licence}).`;
+  const why = failure !== undefined
+    ? ` Fetching failed: ${failure}.`
+    : first?.download !== undefined && !dataDownloadsAllowed()
+    ? " It was not fetched: COURSE_DATA_OFFLINE=1 forbids downloads."
+    : "";
   return new Error(
-    `External data missing: ${paths}` + (what ? ` (${what})` : "") + `. ` +
-      `External files are read from ${dir}; ${setting}: set ${DATA_DIR_ENV} to a folder that ` +
-      `holds ${missing.length === 1 ? missing[0] : "them"}. ${origin} See data/README.md.`,
+    `External data missing: ${paths}` + (what ? ` (${what})` : "") + `.${why} ` +
+      `External files are read from ${dir}; ${variable}. ` +
+      (first?.download !== undefined ? howToGetData() + " " : "") + origin,
   );
 }

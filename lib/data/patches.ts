@@ -2,9 +2,11 @@
  * Small square patches cut at random from images: the "natural image" data of chapter 5's
  * whitening and sparse-coding experiments.
  *
- * The images are the photo and paintings of the external data folder (`gatys/` under
- * `COURSE_DATA_DIR`; see `lib/data/external.ts`). The Picasso there is not public domain and is
- * never used for patches. Each image is read, converted to grey (ITU-R BT.601 luma), optionally
+ * The images are the photo and the four public-domain paintings of the external data folder
+ * (`gatys/` under `COURSE_DATA_DIR`, fetched on first use; see `lib/data/external.ts`). The
+ * Picasso there is not public domain and is never used for patches. When they cannot be had,
+ * {@linkcode naturalImagePatches} cuts MNIST patches instead and says so, and
+ * {@linkcode patchSourceNote} is the note a notebook shows above its figures. Each image is read, converted to grey (ITU-R BT.601 luma), optionally
  * shrunk so that its longer side is `longSide` pixels (so that a patch covers a useful piece of the
  * scene), and scaled to [0, 1].
  *
@@ -13,7 +15,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { readImage, resizeImage } from "../viz/image.ts";
-import { externalFile } from "./external.ts";
+import { jupyter } from "../runtime/session.ts";
+import { EXTERNAL_FILES, externalFile, howToGetData, PATCH_FILES } from "./external.ts";
 import { loadMnist, MNIST_SIDE } from "./mnist.ts";
 
 /**
@@ -24,13 +27,7 @@ import { loadMnist, MNIST_SIDE } from "./mnist.ts";
  * const images = await loadGreyImages(PATCH_IMAGES.slice(0, 1)); // just the Tübingen photo
  * ```
  */
-export const PATCH_IMAGES: readonly string[] = [
-  "gatys/tubingen.jpg",
-  "gatys/shipwreck.jpg",
-  "gatys/starry_night.jpg",
-  "gatys/the_scream.jpg",
-  "gatys/composition_vii.jpg",
-];
+export const PATCH_IMAGES: readonly string[] = PATCH_FILES;
 
 /** A grey image with values in [0, 1], row-major. */
 export interface GreyImage {
@@ -157,4 +154,47 @@ export async function naturalImagePatches(options: {
     sources: [...new Set(images.map((i) => i.name))],
     fallback,
   };
+}
+
+/**
+ * What a notebook should say about the images a {@linkcode PatchSet} came from, as Markdown: the
+ * images and their credits (the Tübingen photo is CC BY 3.0), or, when MNIST replaced them, a
+ * visible note that the figures below are not of natural images, why, and how to get them.
+ *
+ * @example
+ * ```ts
+ * await Deno.jupyter.display(Deno.jupyter.md`${patchSourceNote(patchSet)}`);
+ * ```
+ */
+export function patchSourceNote(set: PatchSet): string {
+  if (set.fallback !== undefined) {
+    return `> **Note: no natural images here.** The photo and paintings could not be read, so the ` +
+      `patches below are cut from **MNIST digits** instead: the spectrum, the whitening filters ` +
+      `and the whitened patches that follow are those of digit strokes, not of natural images, ` +
+      `and the text about natural images does not describe them. Cause: ${
+        set.fallback.split(" External files are read from")[0]
+      }\n>\n` +
+      `> To get the images: ${howToGetData()}`;
+  }
+  const lines = set.sources.map((name) => {
+    const info = EXTERNAL_FILES[name];
+    return info === undefined ? `- ${name}` : `- ${info.description} — ${info.licence}`;
+  });
+  return `Patches cut from ${set.sources.length} images:\n\n${lines.join("\n")}`;
+}
+
+/**
+ * Show {@linkcode patchSourceNote}: as Markdown in Jupyter (a visible note when MNIST replaced the
+ * images), else as text on standard output.
+ *
+ * @example
+ * ```ts
+ * await showPatchSources(await naturalImagePatches({ size: 12, count: 1000, rng }));
+ * ```
+ */
+export async function showPatchSources(set: PatchSet): Promise<void> {
+  const note = patchSourceNote(set);
+  const api = jupyter();
+  if (api) await api.display({ "text/markdown": note, "text/plain": note }, { raw: true });
+  else console.log(note);
 }

@@ -12,6 +12,9 @@
  * | `COURSE_OUT_DIR`  | `<repo>/out`           | executed notebooks, HTML pages, figure PNGs     |
  * | `COURSE_SEED`     | `1`                    | base seed for every random stream               |
  * | `COURSE_PROGRESS` | automatic              | progress bars: `jupyter`, `tty`, `plain`, `silent` |
+ * | `COURSE_DATA_MIRROR` | none                | base URL that replaces every external file's origin |
+ * | `COURSE_DATA_OFFLINE` | `0`                 | `1`: never download a missing external file     |
+ * | `COURSE_REQUIRE_DATA` | `0`                 | `1`: a test skipped for missing data is a failure (CI) |
  *
  * @module
  */
@@ -109,4 +112,78 @@ export function progressSetting(): ProgressSetting | undefined {
     );
   }
   return value as ProgressSetting;
+}
+
+/**
+ * The base URL of a mirror of the external data folder, from `COURSE_DATA_MIRROR` (default none):
+ * a missing file `<path>` is then fetched from `<base>/<path>` instead of its published origin.
+ * Must be an `http://` or `https://` URL; a trailing slash is dropped.
+ *
+ * @example
+ * ```ts
+ * dataMirror(); // "http://127.0.0.1:8000" with COURSE_DATA_MIRROR=http://127.0.0.1:8000/
+ * ```
+ */
+export function dataMirror(): string | undefined {
+  const value = env("COURSE_DATA_MIRROR");
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(
+      `COURSE_DATA_MIRROR must be an http:// or https:// URL (the base of a copy of the data ` +
+        `folder), not "${value}"`,
+    );
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function flag(name: string): boolean {
+  const value = env(name)?.toLowerCase() ?? "0";
+  if (["1", "true", "yes"].includes(value)) return true;
+  if (["0", "false", "no"].includes(value)) return false;
+  throw new Error(`${name} must be 1 or 0, not "${value}"`);
+}
+
+/**
+ * Whether a missing external file may be downloaded: false when `COURSE_DATA_OFFLINE=1` (the
+ * test runner sets it, so that tests never reach the internet).
+ *
+ * @example
+ * ```ts
+ * if (!dataDownloadsAllowed()) console.log("offline: missing files are errors");
+ * ```
+ */
+export function dataDownloadsAllowed(): boolean {
+  return !flag("COURSE_DATA_OFFLINE");
+}
+
+/**
+ * Whether every test must have its external data, from `COURSE_REQUIRE_DATA` (default 0): CI
+ * sets 1, so that a test skipped for missing data counts as a failure there.
+ *
+ * @example
+ * ```ts
+ * requireExternalData(); // true in CI
+ * ```
+ */
+export function requireExternalData(): boolean {
+  return flag("COURSE_REQUIRE_DATA");
+}
+
+/**
+ * The raw value of `COURSE_DATA_DIR` as set (undefined when unset), for messages that say where
+ * external files are read from.
+ *
+ * @example
+ * ```ts
+ * dataDirSetting(); // "/srv/course-data" or undefined
+ * ```
+ */
+export function dataDirSetting(): string | undefined {
+  return env("COURSE_DATA_DIR");
 }

@@ -8,8 +8,9 @@
  * itself: the layer list from its topology, and from its weights manifest the byte offset of every
  * convolution tensor in the concatenated shards. The convolutions occupy the first 20 shards (of
  * 138); the classifier's shards are never needed. Every file read is checked against the sha256
- * table in `lib/data/external.ts` (once per process), and a missing or corrupt file gives one
- * message saying where to get it (`deno task fetch-weights`).
+ * table in `lib/data/external_files.ts` (once per process); from the default folder, missing files
+ * are fetched on first use (`lib/data/external.ts`), and a missing or corrupt file gives one
+ * message saying where to get it (`deno task fetch-data`).
  *
  * Layer names are the paper's: `convB_C` is the C-th convolution of block B **after its ReLU**
  * (Keras folds the ReLU into the layer, as Gatys et al.'s feature maps do), `poolB` the pooling
@@ -27,14 +28,19 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { EXTERNAL_FILES, externalPath, verifySha256 } from "../data/external.ts";
-import { externalDataDir } from "../runtime/config.ts";
+import {
+  EXTERNAL_FILES,
+  externalFile,
+  howToGetData,
+  verifySha256,
+  VGG19_FOLDER,
+} from "../data/external.ts";
 import { avgPool2d, frozenConvBiasRelu, type GradientPath, maxPool2d } from "../nn/conv.ts";
 
 export { vggDeprocess, vggPreprocess } from "./preprocess.ts";
 
 /** The folder of the weights inside the external data folder. */
-export const VGG19_DIR = "vgg19_uint8_tfjs";
+export const VGG19_DIR: string = VGG19_FOLDER;
 
 /** The 16 convolution layers, input to output. */
 export const VGG19_CONV_LAYERS = [
@@ -135,9 +141,7 @@ interface ModelJson {
 /** Where to get the weights, for error messages. */
 function whereToGet(): string {
   const info = EXTERNAL_FILES[`${VGG19_DIR}/model.json`];
-  return `Run \`deno task fetch-weights\` to download and verify them (from ${info.url}), or ` +
-    `copy them from your own copy; see data/README.md. External files are read from ` +
-    `${externalDataDir()} (set COURSE_DATA_DIR to change it).`;
+  return `${howToGetData()} The originals: ${info.url}.`;
 }
 
 function paperName(kerasName: string): string | undefined {
@@ -162,7 +166,7 @@ async function verified(dir: string, name: string, verify: boolean): Promise<str
     throw new Error(`VGG19: no sha256 is known for ${path}; pass verify: false to skip checks`);
   }
   try {
-    await verifySha256(path, info.sha256, info);
+    await verifySha256(path, info.sha256, `${VGG19_DIR}/${name}`);
   } catch (error) {
     throw new Error(`VGG19 weights: ${(error as Error).message} ${whereToGet()}`);
   }
@@ -239,15 +243,24 @@ export async function readVgg19Weights(
     bias: Float32Array;
   }[];
 }> {
-  const dir = options.dir ?? externalPath(VGG19_DIR);
   const verify = options.verify ?? true;
+  // The default folder: fetch what is missing (first use) and check every file once.
+  const dir = options.dir ?? await externalFile(VGG19_DIR, "VGG19 weights", { verify });
   const modelPath = `${dir}/model.json`;
   if (!(await exists(modelPath))) {
     throw new Error(`VGG19 weights missing: ${modelPath} (the model description). ${whereToGet()}`);
   }
-  const model = JSON.parse(
-    new TextDecoder().decode(await Deno.readFile(await verified(dir, "model.json", verify))),
-  ) as ModelJson;
+  const text = new TextDecoder().decode(
+    await Deno.readFile(await verified(dir, "model.json", verify)),
+  );
+  let model: ModelJson;
+  try {
+    model = JSON.parse(text) as ModelJson;
+  } catch (error) {
+    throw new Error(
+      `VGG19 weights: ${modelPath} is not JSON (${(error as Error).message}). ${whereToGet()}`,
+    );
+  }
 
   // The layers: every Conv2D and pooling layer named blockB_…, in order.
   const layers: Vgg19Layer[] = [];
