@@ -2,7 +2,7 @@
  * L-BFGS and Adam on functions with known minima: the Rosenbrock function from the standard start
  * (−1.2, 1), quadratics, the two-loop recursion against the exact inverse Hessian.
  */
-import { assert, assertAlmostEquals } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 import { type Evaluation, lbfgsDirection, minimizeLbfgs } from "../lib/optim/lbfgs.ts";
 import { minimizeAdam } from "../lib/optim/adam.ts";
 
@@ -89,6 +89,58 @@ Deno.test("L-BFGS stops on request, on the gradient tolerance, and accepts async
   );
   assert(asyncRun.reason === "gradient tolerance", asyncRun.reason);
   assert(Math.max(...asyncRun.gradient.map(Math.abs)) <= 1e-6);
+});
+
+// Numbers recorded before lbfgs.ts was split into functions (issue 18): a refactoring must keep
+// them bit for bit, since notebooks 05a and 07* print results of this optimiser.
+Deno.test("L-BFGS iterates are pinned bit for bit (Rosenbrock, both line searches; a 30-d quadratic)", async () => {
+  const pinned = {
+    wolfe: {
+      iterates: [
+        [1, -1.0141802037876089, 1.0758448147805677, 4.280493213706968, 0.0008618728952337249],
+        [2, -1.0263617638695683, 1.0684357397821918, 4.128693836242194, 1],
+        [5, -1.0197353501753956, 1.0352590807077322, 4.081447900264377, 1],
+        [10, -0.6578011462501353, 0.4055398363813156, 2.822084844295195, 1],
+        [20, 0.3822261278471191, 0.12180609273372328, 0.44064846529232016, 1],
+      ],
+      end: [39, 48, 1.0000000000029314, 1.0000000000058813, 8.627264088409696e-24],
+    },
+    armijo: {
+      iterates: [
+        [1, -0.897654615819803, 1.1234062792572233, 13.68949638294988, 0.001402344082468446],
+        [2, -0.9995904479864186, 1.0708915371771082, 4.512601160228036, 1],
+        [5, -1.022401203391972, 1.0545790784932871, 4.098708926194777, 1],
+        [10, -0.6207149761384747, 0.371148808073136, 2.646706111718895, 1],
+        [20, 0.12799951781900126, -0.03171517315924907, 0.9917366993316209, 1],
+      ],
+      end: [46, 54, 1.0000000000000104, 1.0000000000000204, 1.2863363135760124e-28],
+    },
+  };
+  for (const lineSearch of ["wolfe", "armijo"] as const) {
+    const iterates: number[][] = [];
+    const r = await minimizeLbfgs(rosenbrock, [-1.2, 1], {
+      lineSearch,
+      maxIterations: 200,
+      onIteration: (i) => {
+        if ([1, 2, 5, 10, 20].includes(i.iteration)) {
+          iterates.push([i.iteration, i.x[0], i.x[1], i.value, i.step]);
+        }
+      },
+    });
+    assertEquals(iterates, pinned[lineSearch].iterates, lineSearch);
+    assertEquals([r.iterations, r.evaluations, r.x[0], r.x[1], r.value], pinned[lineSearch].end);
+    assertEquals(r.reason, "gradient tolerance");
+  }
+  const n = 30;
+  const x0 = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+  const q = await minimizeLbfgs(quadratic(n), x0, { maxIterations: 25, memory: 5 });
+  assertEquals([q.iterations, q.evaluations, q.reason], [25, 26, "max iterations"]);
+  assertEquals([q.values[1], q.values[10], q.values[25]], [
+    294.01813196905323,
+    7.385601794772567,
+    0.8946715993244704,
+  ]);
+  assertEquals([q.x[0], q.x[29]], [0.7013062337566347, 0.0018589022986596326]);
 });
 
 Deno.test("Adam approaches the minimum of Rosenbrock", async () => {
