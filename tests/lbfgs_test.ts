@@ -2,7 +2,7 @@
  * L-BFGS and Adam on functions with known minima: the Rosenbrock function from the standard start
  * (−1.2, 1), quadratics, the two-loop recursion against the exact inverse Hessian.
  */
-import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./assert.ts";
 import { type Evaluation, lbfgsDirection, minimizeLbfgs } from "../lib/optim/lbfgs.ts";
 import { minimizeAdam } from "../lib/optim/adam.ts";
 
@@ -150,4 +150,90 @@ Deno.test("Adam approaches the minimum of Rosenbrock", async () => {
   });
   assert(result.value < 1e-3, `f = ${result.value}`);
   assert(result.values.length === 5001 && result.evaluations === 5001);
+});
+
+const finite = (a: ArrayLike<number>) => Array.from(a).every(Number.isFinite);
+
+Deno.test("L-BFGS stops on a NaN gradient or value with the iteration, returning the last finite iterate", async () => {
+  // Rosenbrock whose gradient (or value) turns NaN once x₀ > 0: the run passes there near iteration 20
+  for (const broken of ["gradient", "value"] as const) {
+    const objective = (x: Float64Array): Evaluation => {
+      const e = rosenbrock(x);
+      if (x[0] <= 0) return e;
+      return broken === "gradient"
+        ? { value: e.value, gradient: Float64Array.of(NaN, e.gradient[1]) }
+        : { value: NaN, gradient: e.gradient };
+    };
+    const r = await minimizeLbfgs(objective, [-1.2, 1], { maxIterations: 200 });
+    assertEquals(r.reason, "non-finite value or gradient", `${broken}: ${r.reason}`);
+    assert(r.detail?.includes(`iteration ${r.iterations + 1}`), `${broken}: ${r.detail}`);
+    assert(r.detail?.includes(broken === "gradient" ? "gradient[0] = NaN" : "f = NaN"), r.detail);
+    assert(finite(r.x) && finite(r.gradient) && Number.isFinite(r.value), `${r.x} ${r.gradient}`);
+    assert(r.x[0] <= 0, `returned the bad point ${r.x}`);
+    assertEquals(r.values.length, r.iterations + 1);
+    assertEquals(r.value, r.values[r.iterations]);
+    assert(r.evaluations < 60, `${r.evaluations} evaluations`);
+  }
+});
+
+Deno.test("L-BFGS stops as unbounded below at f = −∞ or past valueLimit, with a finite result", async () => {
+  // log(1 − x) from 0: the first trial (the largest coordinate moves by 1) lands on f = −∞
+  const logarithm = (x: Float64Array): Evaluation => ({
+    value: Math.log(1 - x[0]),
+    gradient: Float64Array.of(-1 / (1 - x[0])),
+  });
+  // −exp(x): Wolfe's extrapolation overflows f to −∞ within a few iterations
+  const exponential = (x: Float64Array): Evaluation => ({
+    value: -Math.exp(x[0]),
+    gradient: Float64Array.of(-Math.exp(x[0])),
+  });
+  for (const lineSearch of ["wolfe", "armijo"] as const) {
+    for (const [name, objective] of [["log", logarithm], ["exp", exponential]] as const) {
+      if (lineSearch === "armijo" && name === "exp") continue; // backtracking never reaches −∞
+      const r = await minimizeLbfgs(objective, [0], { lineSearch, maxIterations: 1000 });
+      const what = `${lineSearch}, ${name}: ${r.reason} after ${r.evaluations}`;
+      assertEquals(r.reason, "unbounded below", what);
+      assert(r.detail?.includes("f = -Infinity"), r.detail);
+      assert(Number.isFinite(r.value) && finite(r.x) && finite(r.gradient), `f = ${r.value}`);
+      assert(r.evaluations < 50, what);
+    }
+    const limited = await minimizeLbfgs(exponential, [0], {
+      lineSearch,
+      valueLimit: -1e6,
+      maxIterations: 1000,
+    });
+    assertEquals(limited.reason, "unbounded below", lineSearch);
+    assert(limited.detail?.includes("< valueLimit -1000000"), limited.detail);
+    assert(limited.value >= -1e6 && finite(limited.x), `${limited.value}`);
+    assert(limited.evaluations < 60, `${lineSearch}: ${limited.evaluations} evaluations`);
+  }
+  const linear = (x: Float64Array): Evaluation => ({ value: -x[0], gradient: Float64Array.of(-1) });
+  const atStart = await minimizeLbfgs(linear, [1e7], { valueLimit: -1e6 });
+  assertEquals([atStart.reason, atStart.iterations, atStart.x[0]], ["unbounded below", 0, 1e7]);
+});
+
+Deno.test("L-BFGS rejects invalid options and a non-finite start with one message", async () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ maxIterations: NaN }, "maxIterations must be a positive integer, got NaN"],
+    [{ maxIterations: 0 }, "maxIterations must be a positive integer, got 0"],
+    [{ maxIterations: 2.5 }, "maxIterations must be a positive integer, got 2.5"],
+    [{ maxEvaluations: -1 }, "maxEvaluations must be a positive integer, got -1"],
+    [{ memory: 0 }, "memory must be a positive integer, got 0"],
+    [{ maxLineSearchEvaluations: Infinity }, "maxLineSearchEvaluations must be a positive"],
+    [{ gradientTolerance: -1 }, "gradientTolerance must be finite and ≥ 0, got -1"],
+    [{ valueTolerance: NaN }, "valueTolerance must be finite and ≥ 0, got NaN"],
+    [{ valueLimit: NaN }, "valueLimit must be a number"],
+    [{ lineSearch: "newton" }, `lineSearch must be "wolfe" or "armijo", got newton`],
+    [{ c1: 0.95 }, "need 0 < c1 < c2 < 1, got c1 = 0.95, c2 = 0.9"],
+    [{ initialMove: 0 }, "initialMove must be finite and > 0, got 0"],
+  ];
+  for (const [options, message] of cases) {
+    await assertRejects(() => minimizeLbfgs(rosenbrock, [-1.2, 1], options), Error, message);
+  }
+  await assertRejects(() => minimizeLbfgs(rosenbrock, [NaN, 1]), Error, "x0[0] is NaN");
+  await assertRejects(
+    () => minimizeLbfgs(() => ({ value: 1, gradient: Float64Array.of(0, Infinity) }), [0, 0]),
+    Error,
+    "gradient at the starting point has [1] = Infinity",
+  );
 });
