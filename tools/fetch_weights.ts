@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { EXTERNAL_FILES, externalPath, sha256File } from "../lib/data/external.ts";
 import { VGG19_DIR } from "../lib/vision/vgg19.ts";
 
@@ -172,12 +173,20 @@ function describe(report: WeightsReport, dir: string): string {
 }
 
 if (import.meta.main) {
-  const args = [...Deno.args];
-  const check = args.includes("--check");
-  const dirAt = args.indexOf("--dir");
-  const dir = dirAt >= 0 ? args[dirAt + 1] : externalPath(VGG19_DIR);
-  if (!dir) {
-    console.error("usage: deno task fetch-weights [--dir <folder>] [--check]");
+  const usage = "usage: deno task fetch-weights [--dir <folder>] [--check]";
+  let check: boolean, dir: string;
+  try {
+    // strict: an unknown flag (e.g. --dirr) or a stray argument is an error, not ignored
+    const { values } = parseArgs({
+      args: Deno.args,
+      strict: true,
+      options: { dir: { type: "string" }, check: { type: "boolean", default: false } },
+    });
+    check = values.check;
+    dir = values.dir ?? externalPath(VGG19_DIR);
+    if (dir === "") throw new Error("--dir must name a folder");
+  } catch (error) {
+    console.error(`fetch-weights: ${(error as Error).message}\n${usage}`);
     Deno.exit(2);
   }
   try {
