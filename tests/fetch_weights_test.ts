@@ -5,6 +5,7 @@
  */
 import { needsWeights, skipReason, weightsDir } from "./vgg19_weights.ts";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { runDeno } from "./run_deno.ts";
 import { fetchWeights, rawUrl, verifyWeights, weightFiles } from "../tools/fetch_weights.ts";
 
 /** A fetch that serves the files of `dir` by name, optionally damaging one. */
@@ -91,5 +92,13 @@ Deno.test("without a network, fetchWeights fails with one message saying what to
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fetch-weights refuses unknown flags and stray arguments instead of ignoring them", async () => {
+  for (const args of [["--dirr", "/tmp/x"], ["--bogus"], ["somewhere"]]) {
+    const r = await runDeno(["run", "--allow-all", "tools/fetch_weights.ts", ...args]);
+    assert(r.code === 2, `${args.join(" ")}: exit ${r.code}\n${r.output}`);
+    assert(r.output.startsWith("fetch-weights: ") && r.output.includes("usage:"), r.output);
   }
 });
