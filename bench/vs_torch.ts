@@ -53,6 +53,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
@@ -85,17 +86,32 @@ interface Workload {
   setup(): Promise<{ run: () => Promise<void>; dispose: () => void }>;
 }
 
-const ARGS = Deno.args;
+/** The command line; an unknown flag is an error (`strict`). */
+const { values: ARGS } = parseArgs({
+  args: Deno.args,
+  strict: true,
+  options: {
+    only: { type: "string" },
+    threads: { type: "string" },
+    rounds: { type: "string" },
+    profile: { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
+    "no-torch": { type: "boolean", default: false },
+  },
+});
 
-function option(name: string): string | undefined {
-  const i = ARGS.indexOf(name);
-  return i >= 0 ? ARGS[i + 1] : undefined;
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${flag} must be a positive integer, not "${value}"`);
+  }
+  return n;
 }
 
-const threads = Number(option("--threads") ?? navigator.hardwareConcurrency ?? 2);
+const threads = positiveInteger("threads", ARGS.threads, navigator.hardwareConcurrency || 2);
 Deno.env.set("COURSE_BLAS_THREADS", String(threads));
-const rounds = Number(option("--rounds") ?? 3);
-const only = option("--only")?.split(",");
+const rounds = positiveInteger("rounds", ARGS.rounds, 3);
+const only = ARGS.only?.split(",");
 
 /** `e_lbfgs_iter`'s settings (see the module notes). */
 const STYLE = {
@@ -414,9 +430,7 @@ async function profileTfjs(name: string, run: () => Promise<void>): Promise<void
 }
 
 const backend = await initBackend();
-const peer = ARGS.includes("--no-torch")
-  ? "torch not requested (--no-torch)"
-  : await TorchPeer.start(threads);
+const peer = ARGS["no-torch"] ? "torch not requested (--no-torch)" : await TorchPeer.start(threads);
 console.log(`tfjs backend: ${backend.summary}`);
 console.log(
   typeof peer === "string" ? peer : `peer: ${peer.description}`,
@@ -441,9 +455,7 @@ for (const workload of WORKLOADS) {
     continue;
   }
   const tfjsTimes: number[] = [], torchTimes: number[] = [], floorTimes: number[] = [];
-  const gemms = ARGS.includes("--floor") && backend.name === "blas"
-    ? WORKLOAD_GEMMS[workload.name]
-    : undefined;
+  const gemms = ARGS.floor && backend.name === "blas" ? WORKLOAD_GEMMS[workload.name] : undefined;
   for (let r = 0; r < rounds; r++) {
     tfjsTimes.push(...await timeTfjs(run, workload.runs));
     if (typeof peer !== "string") torchTimes.push(...await peer.time(workload.name, workload.runs));
@@ -457,7 +469,7 @@ for (const workload of WORKLOADS) {
       } GFLOP/s), ${(100 * floor / median(tfjsTimes)).toFixed(0)}% of the tfjs median`,
     );
   }
-  if (ARGS.includes("--profile")) await profileTfjs(workload.name, run);
+  if (ARGS.profile) await profileTfjs(workload.name, run);
   dispose();
   const tfjsS = median(tfjsTimes);
   const torchS = torchTimes.length ? median(torchTimes) : null;

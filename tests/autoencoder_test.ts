@@ -16,6 +16,7 @@ import {
   klSparsity,
   logisticSquaredError,
   reconstructionError,
+  rowsReconstructionError,
   sparsityDelta,
   trainAutoencoder,
 } from "../lib/nn/autoencoder.ts";
@@ -206,4 +207,12 @@ Deno.test("Adam: first step moves each weight by about η; converges on a bowl; 
   adam.dispose();
   assert(tf.memory().numTensors <= tensors, "the moments are freed");
   tf.dispose([w, g0]);
+});
+
+Deno.test("rowsReconstructionError refuses no rows and a partial row", () => {
+  const ae = createAutoencoder(6, 4, new Random(2), { encoder: tanh });
+  const message = "not a positive whole number of rows of 6";
+  assertThrows(() => rowsReconstructionError(ae, new Float32Array(0)), Error, message);
+  assertThrows(() => rowsReconstructionError(ae, new Float32Array(9)), Error, message);
+  disposeAutoencoder(ae);
 });

@@ -121,30 +121,48 @@ if (Deno.env.get(CHILD_FLAG)) {
     });
   }
 
-  Deno.test("a missing BLAS library falls back with one clear line", async () => {
+  // A setting the user gave must work or stop the run (issue 18): no silent fallback to wasm.
+  const firstLine = (text: string) => text.trim().split("\n")[0];
+
+  Deno.test("a COURSE_BLAS_LIB that does not load stops the run with one line", async () => {
     const r = await child({ COURSE_BLAS_LIB: "/nonexistent/libnoblas.so" });
-    assert.equal(r.code, 0, r.stderr);
-    const got = JSON.parse(r.stdout) as Computed;
-    assert.notEqual(got.name, "blas");
-    const lines = r.stderr.trim().split("\n").filter((l) => l.length > 0);
-    assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+    assert.notEqual(r.code, 0, r.stdout);
     assert.match(
-      lines[0],
-      new RegExp(`^tfjs backend ${got.name} .*blas skipped: COURSE_BLAS_LIB=`),
+      firstLine(r.stderr),
+      /SettingError: COURSE_BLAS_LIB=\/nonexistent\/libnoblas\.so could not be loaded: /,
     );
   });
 
-  Deno.test("a library without cblas_sgemm is not taken for a BLAS", async () => {
+  Deno.test("a COURSE_BLAS_LIB without cblas_sgemm is refused as not a BLAS", async () => {
     const r = await child({ COURSE_BLAS_LIB: "libm.so.6" });
-    assert.equal(r.code, 0, r.stderr);
-    assert.notEqual((JSON.parse(r.stdout) as Computed).name, "blas");
-    assert.match(r.stderr, /blas skipped: COURSE_BLAS_LIB=libm\.so\.6 could not be loaded/);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(
+      firstLine(r.stderr),
+      /COURSE_BLAS_LIB=libm\.so\.6 is not a BLAS library \(no cblas_sgemm\)/,
+    );
   });
+
+  for (const threads of ["0", "1.5", "two"]) {
+    Deno.test(`COURSE_BLAS_THREADS=${threads} stops the run instead of falling back`, async () => {
+      const r = await child({ COURSE_BLAS_THREADS: threads });
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(
+        firstLine(r.stderr),
+        new RegExp(`COURSE_BLAS_THREADS must be a positive integer, not "${threads}"`),
+      );
+    });
+  }
 
   Deno.test("COURSE_BACKEND=blas without a BLAS fails with a clear message", async () => {
     const r = await child({ COURSE_BACKEND: "blas", COURSE_BLAS_LIB: "/nonexistent/libnoblas.so" });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /COURSE_BACKEND=blas could not start: COURSE_BLAS_LIB=\/nonexistent/);
+    assert.match(r.stderr, /COURSE_BLAS_LIB=\/nonexistent\/libnoblas\.so could not be loaded/);
+  });
+
+  Deno.test("COURSE_BACKEND=wasm-threaded with COURSE_WASM_THREADS=0 fails with a clear message", async () => {
+    const r = await child({ COURSE_BACKEND: "wasm-threaded", COURSE_WASM_THREADS: "0" });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /COURSE_WASM_THREADS must be a positive integer, not "0"/);
   });
 
   Deno.test("an unknown COURSE_BACKEND is refused", async () => {

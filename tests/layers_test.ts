@@ -90,3 +90,13 @@ Deno.test("no import cycles: no modules import each other, directly or around a 
   for (const module of [...graph.keys()].sort()) if (!state.has(module)) visit(module);
   assertEquals(cycles, []);
 });
+
+Deno.test("every COURSE_* setting is read in lib/runtime/config.ts, nowhere else in lib", async () => {
+  const readers: string[] = [];
+  for (const module of graph.keys()) {
+    if (!module.startsWith("lib/") || module === "lib/runtime/config.ts") continue;
+    const text = await Deno.readTextFile(`${REPO_ROOT}/${module}`);
+    if (/Deno\.env\.get\(\s*["'`]COURSE_/.test(text)) readers.push(module);
+  }
+  assertEquals(readers, []);
+});

@@ -36,3 +36,11 @@ Deno.test("a fit without features is the mean of the targets", () => {
   assertAlmostEquals(fit.b, 3, 1e-12);
   assertAlmostEquals(fitError(fit, [], [1, 2, 6]), (4 + 1 + 9) / 6, 1e-12);
 });
+
+Deno.test("fitError refuses an empty data set", () => {
+  assertThrows(
+    () => fitError({ w: Float64Array.of(2), b: 1 }, [], []),
+    Error,
+    "fitError: no targets",
+  );
+});

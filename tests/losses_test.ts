@@ -1,9 +1,10 @@
-import { assert, assertAlmostEquals } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import {
   binaryCrossEntropy,
   crossEntropy,
+  LOSSES,
   OUTPUT_LAYERS,
   outputDelta,
   softmax,
@@ -81,4 +82,34 @@ Deno.test("the check catches a wrong delta", () => {
   const d = tf.tensor2d([[1, 0, 1, 1, 0, 0]]);
   const auto = tf.grad((v: tf.Tensor) => squaredError(tf.sigmoid(v), d))(u);
   assert(relativeError(outputDelta(tf.sigmoid(u), d), auto) > 0.1);
+});
+
+Deno.test("errors, their gradients and outputDelta refuse mismatched shapes and empty batches", () => {
+  type Fn = (y: tf.Tensor, d: tf.Tensor) => tf.Tensor;
+  const fns: [string, Fn][] = [
+    ["squaredError", squaredError],
+    ["binaryCrossEntropy", binaryCrossEntropy],
+    ["crossEntropy", crossEntropy],
+    ["outputDelta", outputDelta],
+    ...LOSSES.map((loss): [string, Fn] => [`${loss.value.name}Gradient`, loss.gradient]),
+  ];
+  const before = tf.memory().numTensors;
+  const y = tf.ones([3, 4]), empty = tf.ones([3, 0]);
+  const mismatched: [tf.Tensor, string][] = [
+    [tf.ones([1, 4]), "[1,4]"], // would broadcast over the rows
+    [tf.ones([4]), "[4]"], // would broadcast over the columns
+    [tf.ones([3, 4, 1]), "[3,4,1]"],
+  ];
+  for (const [name, fn] of fns) {
+    for (const [d, shape] of mismatched) {
+      assertThrows(
+        () => fn(y, d),
+        Error,
+        `${name}: prediction shape [3,4] and target shape ${shape} differ`,
+      );
+    }
+    assertThrows(() => fn(empty, empty), Error, `${name}: empty batch (prediction shape [3,0]`);
+  }
+  tf.dispose([y, empty, ...mismatched.map(([d]) => d)]);
+  assertEquals(tf.memory().numTensors, before, "a refused call leaked tensors");
 });

@@ -206,7 +206,32 @@ Deno.test("a labels file in the place of an images file is caught by its magic",
   const dir = await mnistCopy({
     [MNIST_FILES.testImages]: await realBytes(MNIST_FILES.testLabels),
   });
-  await expectOneClearError(dir, MNIST_FILES.testImages, /magic number 2049, expected 2051/);
+  await expectOneClearError(
+    dir,
+    MNIST_FILES.testImages,
+    /: images file has magic 0x00000801 \(labels file\?\), expected 0x00000803$/,
+  );
+});
+
+Deno.test("an images file in the place of a labels file is named by its magic, not by its size", async () => {
+  // a 3-d header read as labels would claim 10000·28·28 bytes; the magic must be named first
+  for (const gzip of [false, true]) {
+    let bytes: Uint8Array = await realBytes(MNIST_FILES.trainImages);
+    if (gzip) {
+      const stream = new Blob([bytes.slice(0, 16 + 784)]).stream();
+      bytes = new Uint8Array(
+        await new Response(stream.pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+      );
+    }
+    const name = gzip ? `${MNIST_FILES.testLabels}.gz` : MNIST_FILES.testLabels;
+    const dir = await mnistCopy({ [name]: bytes });
+    const message = await expectOneClearError(
+      dir,
+      name,
+      /: labels file has magic 0x00000803 \(images file\?\), expected 0x00000801$/,
+    );
+    assert.ok(!/truncated|bytes/.test(message), message);
+  }
 });
 
 Deno.test("a label outside 0–9 gives one clear error naming the file", async () => {

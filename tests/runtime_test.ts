@@ -1,12 +1,19 @@
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import {
+  blasPoolMegabytes,
+  blasThreadsSetting,
   byMode,
+  checkSettings,
   externalDataDir,
   mode,
   outDir,
   progressSetting,
   REPO_ROOT,
+  SettingError,
+  wasmThreadsSetting,
 } from "../lib/runtime/config.ts";
+import { preflight } from "../lib/runtime/preflight.ts";
+import { runDeno } from "./run_deno.ts";
 import { ProgressBar } from "../lib/viz/progress.ts";
 import { Random, randomFor } from "../lib/runtime/random.ts";
 import { currentNotebook, inJupyter, setCurrentNotebook } from "../lib/runtime/session.ts";
@@ -87,4 +94,78 @@ Deno.test("outside Jupyter the session says so and keeps the notebook name", () 
   setCurrentNotebook("02_feedforward");
   assertEquals(currentNotebook(), "02_feedforward");
   assertThrows(() => setCurrentNotebook("../evil"), Error, "plain file stem");
+});
+
+Deno.test("numeric settings are validated by their getters with one line naming the variable", () => {
+  withEnv("COURSE_BLAS_THREADS", undefined, () => assertEquals(blasThreadsSetting(), undefined));
+  withEnv("COURSE_BLAS_THREADS", "3", () => assertEquals(blasThreadsSetting(), 3));
+  for (const bad of ["0", "-2", "1.5", "x", " "]) {
+    withEnv("COURSE_BLAS_THREADS", bad, () => {
+      assertThrows(
+        () => blasThreadsSetting(),
+        SettingError,
+        `COURSE_BLAS_THREADS must be a positive integer, not "${bad}"`,
+      );
+    });
+  }
+  withEnv("COURSE_WASM_THREADS", "0", () => {
+    assertThrows(() => wasmThreadsSetting(), SettingError, "COURSE_WASM_THREADS must be");
+  });
+  withEnv("COURSE_BLAS_POOL_MB", "-1", () => {
+    assertThrows(() => blasPoolMegabytes(), SettingError, "COURSE_BLAS_POOL_MB");
+  });
+});
+
+Deno.test("checkSettings validates every setting at once: a bad one fails before any work", () => {
+  const notExecutable = Deno.makeTempFileSync({ suffix: ".txt" });
+  Deno.chmodSync(notExecutable, 0o644);
+  const cases: [string, string, string][] = [
+    ["COURSE_PROGRESS", "bogus", `COURSE_PROGRESS must be "jupyter", "tty", "plain" or "silent"`],
+    ["COURSE_BLAS_THREADS", "0", "COURSE_BLAS_THREADS must be a positive integer"],
+    ["COURSE_WASM_THREADS", "many", "COURSE_WASM_THREADS must be a positive integer"],
+    ["COURSE_BACKEND", "gpu", "COURSE_BACKEND must be one of blas, wasm-threaded, wasm, cpu"],
+    ["COURSE_SEED", "1.5", "COURSE_SEED must be an integer"],
+    [
+      "COURSE_CHROMIUM",
+      "/nonexistent/chrome",
+      `COURSE_CHROMIUM is "/nonexistent/chrome", which does not exist`,
+    ],
+    [
+      "COURSE_CHROMIUM",
+      notExecutable,
+      `COURSE_CHROMIUM is "${notExecutable}", which is not executable`,
+    ],
+    ["COURSE_CHROMIUM", "/tmp", `COURSE_CHROMIUM is "/tmp", which is not a file`],
+  ];
+  for (const [name, value, message] of cases) {
+    withEnv(name, value, () => assertThrows(() => checkSettings(), SettingError, message));
+  }
+  Deno.removeSync(notExecutable);
+  withEnv("COURSE_BLAS_THREADS", "2", () => assertEquals(checkSettings().COURSE_BLAS_THREADS, "2"));
+});
+
+Deno.test("preflight: a COURSE_BLAS_LIB that does not load is an error, not a fallback", () => {
+  withEnv("COURSE_BLAS_LIB", "/nonexistent/libnoblas.so", () => {
+    assertThrows(
+      () => preflight(),
+      SettingError,
+      "COURSE_BLAS_LIB=/nonexistent/libnoblas.so could not be loaded",
+    );
+  });
+  withEnv("COURSE_BLAS_LIB", "libm.so.6", () => {
+    assertThrows(() => preflight(), SettingError, "is not a BLAS library (no cblas_sgemm)");
+  });
+});
+
+Deno.test("a bad COURSE_PROGRESS fails the first cell (startNotebook), before the backend starts", async () => {
+  const code = `import { startNotebook } from "./lib/runtime/notebook.ts";
+await startNotebook("x");
+console.log("started");`;
+  const r = await runDeno(["eval", code], { COURSE_PROGRESS: "bogus" });
+  assert(r.code !== 0 && !r.output.includes("started"), r.output);
+  assert(
+    r.output.includes(`COURSE_PROGRESS must be "jupyter", "tty", "plain" or "silent", not "bogus"`),
+    r.output,
+  );
+  assert(!r.output.includes("tfjs backend"), r.output);
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
@@ -113,4 +113,32 @@ Deno.test("accuracy counts thresholded and arg-max predictions", () => {
   const e = evaluate(networkModel(net), circle(3), 7); // chunks of 7 agree with one pass
   const f = evaluate(networkModel(net), circle(3));
   assert(Math.abs(e.loss - f.loss) < 1e-5 && e.accuracy === f.accuracy);
+});
+
+Deno.test("evaluation and training refuse an empty set; accuracy refuses mismatched shapes", async () => {
+  const net = createNetwork([2, 3, 1], tanh, binaryClassification, new Random(8));
+  const model = networkModel(net);
+  const none = makeDataset(new Float32Array(0), new Float32Array(0), 2, 1);
+  assertThrows(() => evaluate(model, none), Error, "evaluate: the data set is empty (0 examples)");
+  assertThrows(() => evaluate(model, circle(3), 0), Error, "chunk must be a positive integer");
+  const options = {
+    optimizer: new SGD({ learningRate: 0.1 }),
+    epochs: 1,
+    batchSize: 10,
+    rng: new Random(1),
+    progress: false as const,
+  };
+  await assertRejects(() => train(model, none, options), Error, "train: the training set is empty");
+  await assertRejects(
+    () => train(model, circle(1), { ...options, test: none }),
+    Error,
+    "the test set is empty",
+  );
+  assertThrows(
+    () => correctCount(tf.ones([1, 3]), tf.ones([1, 1]), "binary"),
+    Error,
+    "correctCount: prediction shape [1,3] and target shape [1,1] differ",
+  );
+  options.optimizer.dispose();
+  disposeNetwork(net);
 });

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { type Cell, listNotebooks, readNotebook, sourceOf, stemOf } from "./notebook_file.ts";
 
 /** Names of cells that carry outputs or execution counts, as `cell N` (1-based). */
@@ -106,4 +107,8 @@ async function main(filters: string[]): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  // no flags: an argument starting with "-" is a mistake, not a filter
+  const { positionals } = parseArgs({ args: Deno.args, strict: true, allowPositionals: true });
+  Deno.exit(await main(positionals));
+}

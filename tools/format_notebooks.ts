@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { listNotebooks, type Notebook, readNotebook, sourceOf } from "./notebook_file.ts";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
 
@@ -74,8 +75,14 @@ export async function writeFormatted(changed: UnformattedCell[]): Promise<void> 
 }
 
 async function main(args: string[]): Promise<number> {
-  const check = args.includes("--check");
-  const paths = await listNotebooks(args.filter((a) => a !== "--check"));
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true, // an unknown flag is an error
+    allowPositionals: true,
+    options: { check: { type: "boolean", default: false } },
+  });
+  const check = values.check;
+  const paths = await listNotebooks(positionals);
   const changed = await formatCodeCells(paths);
   if (check) {
     for (const c of changed) {

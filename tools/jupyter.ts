@@ -6,7 +6,7 @@
  * @module
  */
 import { relative, resolve } from "node:path";
-import { REPO_ROOT } from "../lib/runtime/config.ts";
+import { pythonSetting, REPO_ROOT, SettingError } from "../lib/runtime/config.ts";
 
 /** Progress events printed by `tools/execute_notebook.py`, one JSON object per line. */
 export type ExecutionEvent =
@@ -30,8 +30,9 @@ export interface ExecutionResult {
 let python: Promise<string> | undefined;
 
 /**
- * The Python that has Jupyter's nbclient: `COURSE_PYTHON`, else Debian's `/usr/bin/python3`,
- * else `python3` on the PATH.
+ * The Python that has Jupyter's nbclient: `COURSE_PYTHON` (an error if it lacks nbclient: no
+ * fallback from a setting the user gave), else Debian's `/usr/bin/python3`, else `python3` on
+ * the PATH.
  */
 export function jupyterPython(): Promise<string> {
   python ??= findPython();
@@ -39,8 +40,8 @@ export function jupyterPython(): Promise<string> {
 }
 
 async function findPython(): Promise<string> {
-  const candidates = [Deno.env.get("COURSE_PYTHON"), "/usr/bin/python3", "python3"]
-    .filter((c): c is string => !!c);
+  const forced = pythonSetting();
+  const candidates = forced !== undefined ? [forced] : ["/usr/bin/python3", "python3"];
   for (const candidate of candidates) {
     try {
       const probe = await new Deno.Command(candidate, {
@@ -52,6 +53,12 @@ async function findPython(): Promise<string> {
     } catch {
       // not installed: try the next one
     }
+  }
+  if (forced !== undefined) {
+    throw new SettingError(
+      `COURSE_PYTHON=${forced} cannot import Jupyter's nbclient, nbconvert and nbformat ` +
+        "(is it a Python with them installed?)",
+    );
   }
   throw new Error(
     `no Python with Jupyter's nbclient and nbconvert found (tried ${candidates.join(", ")}); ` +

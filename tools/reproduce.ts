@@ -33,7 +33,8 @@ import {
   stemOf,
   titleOf,
 } from "./notebook_file.ts";
-import { executeNotebook, type ExecutionEvent, notebookToHtml } from "./jupyter.ts";
+import { executeNotebook, type ExecutionEvent, jupyterPython, notebookToHtml } from "./jupyter.ts";
+import { preflight } from "../lib/runtime/preflight.ts";
 import { updateIndexPage } from "./index_page.ts";
 import { keepNewFigures, restoreFigures, setAsideFigures } from "./figure_set.ts";
 import type { NotebookReport } from "./report.ts";
@@ -111,6 +112,7 @@ const USAGE =
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
+    strict: true, // an unknown flag is an error, not ignored
     allowPositionals: true,
     options: {
       full: { type: "boolean", default: false },
@@ -132,7 +134,12 @@ async function main(args: string[]): Promise<number> {
   // Absolute: the kernels run in notebooks/, and they write their figures to COURSE_OUT_DIR.
   const out = resolve(values.out ?? outDir());
   const timeout = Number(values.timeout ?? (mode === "full" ? 7200 : 900));
-  if (!(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds\n${USAGE}`);
+  // whole seconds: Jupyter's cell timeout is an integer
+  if (!Number.isInteger(timeout) || timeout < 1 || values.timeout?.trim() === "") {
+    throw new Error(
+      `--timeout must be a positive whole number of seconds, not "${values.timeout}"\n${USAGE}`,
+    );
+  }
   const cores = navigator.hardwareConcurrency || 1;
   const jobs = Number(values.jobs ?? Math.min(2, cores));
   if (!Number.isInteger(jobs) || jobs < 1) {
@@ -153,11 +160,18 @@ async function main(args: string[]): Promise<number> {
   const share = shareCores(jobs, notebooks.length, cores);
   const { kernels } = share;
   // A thread count set by the user wins (and is then the same for every kernel).
-  const userThreads = Deno.env.get("COURSE_BLAS_THREADS");
+  // Every setting the user gave must work: checked once here, before any kernel starts.
+  const checked = preflight();
+  await jupyterPython();
+  for (const line of checked.fallbacks) console.warn(`reproduce: ${line}`);
+  const userThreads = checked.settings.COURSE_BLAS_THREADS;
   console.log(
     `reproducing ${notebooks.length} notebook(s) in ${mode} mode into ${out}/: ` +
-      `${kernels} at a time, ${userThreads ?? share.threads} BLAS thread(s) each` +
-      (userThreads ? "" : ` (${cores} for ${[...BLAS_BOUND].join(", ")})`),
+      `${kernels} at a time, ` +
+      (checked.blas === undefined
+        ? "no BLAS"
+        : `${userThreads ?? share.threads} BLAS thread(s) each` +
+          (userThreads ? "" : ` (${cores} for ${[...BLAS_BOUND].join(", ")})`)),
   );
   const env = {
     COURSE_MODE: mode,

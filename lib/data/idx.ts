@@ -27,6 +27,17 @@ export const IDX_LABELS_MAGIC = 2049;
 /** The magic number of an IDX file of unsigned bytes with three dimensions (images). */
 export const IDX_IMAGES_MAGIC = 2051;
 
+/** What MNIST keeps in an IDX file of each magic number, for messages. */
+const IDX_KINDS: Record<number, string> = {
+  [IDX_LABELS_MAGIC]: "labels",
+  [IDX_IMAGES_MAGIC]: "images",
+};
+
+/** A magic number as 0x and eight hex digits. */
+function hex(magic: number): string {
+  return `0x${magic.toString(16).padStart(8, "0")}`;
+}
+
 /** The header of an IDX file of unsigned bytes. */
 export interface IdxHeader {
   /** The magic number (2049 or 2051 for MNIST). */
@@ -59,6 +70,8 @@ const UNSIGNED_BYTE = 0x08;
  *   `min(fileSize, IDX_MAX_HEADER_BYTES)` bytes
  * @param fileSize the size of the whole file in bytes
  * @param name how to name the file in an error message (usually its path)
+ * @param expectedMagic when given, a different magic number is an error, reported before any
+ *   size check (e.g. an images file where a labels file belongs)
  * @throws Error `"<name>: <what is wrong>"` for a short, truncated, over-long or non-IDX file
  *
  * @example
@@ -67,7 +80,12 @@ const UNSIGNED_BYTE = 0x08;
  * parseIdxHeader(head, 10, "tiny"); // { magic: 2049, shape: [2], headerBytes: 8, dataBytes: 2 }
  * ```
  */
-export function parseIdxHeader(head: Uint8Array, fileSize: number, name: string): IdxHeader {
+export function parseIdxHeader(
+  head: Uint8Array,
+  fileSize: number,
+  name: string,
+  expectedMagic?: number,
+): IdxHeader {
   const fail = (what: string): never => {
     throw new Error(`${name}: ${what}`);
   };
@@ -82,9 +100,16 @@ export function parseIdxHeader(head: Uint8Array, fileSize: number, name: string)
   const dims = head[3];
   if (head[0] !== 0 || head[1] !== 0 || head[2] !== UNSIGNED_BYTE || dims === 0) {
     fail(
-      `bad magic number ${magic} (0x${magic.toString(16).padStart(8, "0")}); ` +
+      `bad magic number ${magic} (${hex(magic)}); ` +
         `an IDX file of unsigned bytes starts with 0x000008NN (e.g. ${IDX_LABELS_MAGIC} or ` +
         `${IDX_IMAGES_MAGIC}): not an IDX file, or corrupt`,
+    );
+  }
+  if (expectedMagic !== undefined && magic !== expectedMagic) {
+    const guess = IDX_KINDS[magic] === undefined ? "" : ` (${IDX_KINDS[magic]} file?)`;
+    fail(
+      `${IDX_KINDS[expectedMagic] ?? "IDX"} file has magic ${hex(magic)}${guess}, ` +
+        `expected ${hex(expectedMagic)}`,
     );
   }
   const headerBytes = 4 + 4 * dims;
@@ -116,6 +141,7 @@ export function parseIdxHeader(head: Uint8Array, fileSize: number, name: string)
  *
  * @param bytes the whole file
  * @param name how to name the file in an error message (usually its path)
+ * @param expectedMagic when given, a different magic number is an error (before size checks)
  * @throws Error `"<name>: <what is wrong>"` for a short, truncated, over-long or non-IDX file
  *
  * @example
@@ -124,7 +150,7 @@ export function parseIdxHeader(head: Uint8Array, fileSize: number, name: string)
  * console.log(labels.magic, labels.shape); // 2049 [60000]
  * ```
  */
-export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
-  const header = parseIdxHeader(bytes, bytes.length, name);
+export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number): IdxArray {
+  const header = parseIdxHeader(bytes, bytes.length, name, expectedMagic);
   return { ...header, data: bytes.subarray(header.headerBytes) };
 }

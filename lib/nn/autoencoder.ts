@@ -767,6 +767,12 @@ export function rowsReconstructionError(
   chunk = 2000,
 ): number {
   const count = features.length / ae.inputSize;
+  if (!Number.isInteger(count) || count === 0) {
+    throw new Error(
+      `rowsReconstructionError: ${features.length} values are not a positive whole number ` +
+        `of rows of ${ae.inputSize}`,
+    );
+  }
   let sum = 0;
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start);

@@ -141,6 +141,7 @@ export function fitError(
   features: ArrayLike<number>,
   targets: ArrayLike<number>,
 ): number {
+  if (targets.length === 0) throw new Error("fitError: no targets (an empty data set)");
   const y = predictLinear(fit, features);
   if (fit.w.length > 0 && y.length !== targets.length) {
     throw new Error(`fitError: ${y.length} predictions for ${targets.length} targets`);

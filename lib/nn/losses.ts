@@ -15,13 +15,30 @@ import { identity, logistic } from "./activations.ts";
 /** Logarithms are taken of max(y, TINY), so that y = 0 gives a large finite error, not −∞. */
 const TINY = 1e-12;
 
+/**
+ * Throws one message naming both shapes unless y and d have the same shape (no broadcasting)
+ * and hold at least one example. Called before any tensor is allocated.
+ */
+export function checkPrediction(what: string, y: tf.Tensor, d: tf.Tensor): void {
+  if (y.rank !== d.rank || y.shape.some((n, i) => n !== d.shape[i])) {
+    throw new Error(`${what}: prediction shape [${y.shape}] and target shape [${d.shape}] differ`);
+  }
+  if (y.size === 0) {
+    throw new Error(
+      `${what}: empty batch (prediction shape [${y.shape}], target shape [${d.shape}])`,
+    );
+  }
+}
+
 /** Squared error E = (1/N) Σₙ ½‖dₙ − yₙ‖² (regression). */
 export function squaredError(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  checkPrediction("squaredError", y, d);
   return tf.tidy(() => tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(d, y)))), batchSize(y)));
 }
 
 /** Binary cross-entropy E = −(1/N) Σₙ [dₙ log yₙ + (1 − dₙ) log(1 − yₙ)] (two classes). */
 export function binaryCrossEntropy(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  checkPrediction("binaryCrossEntropy", y, d);
   return tf.tidy(() => {
     const positive = tf.mul(d, tf.log(tf.maximum(y, TINY)));
     const negative = tf.mul(tf.sub(1, d), tf.log(tf.maximum(tf.sub(1, y), TINY)));
@@ -31,6 +48,7 @@ export function binaryCrossEntropy(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
 
 /** Cross-entropy E = −(1/N) Σₙ Σₖ dₙₖ log yₙₖ, with one-hot targets d (several classes). */
 export function crossEntropy(y: tf.Tensor, d: tf.Tensor): tf.Scalar {
+  checkPrediction("crossEntropy", y, d);
   return tf.tidy(() =>
     tf.div(tf.neg(tf.sum(tf.mul(d, tf.log(tf.maximum(y, TINY))))), batchSize(y))
   );
@@ -90,6 +108,7 @@ export const OUTPUT_LAYERS: readonly OutputLayer[] = [
  * three pairs — the reason they are matched.
  */
 export function outputDelta(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  checkPrediction("outputDelta", y, d);
   return tf.tidy(() => tf.div(tf.sub(y, d), batchSize(y)));
 }
 
@@ -106,6 +125,7 @@ function batchSize(y: tf.Tensor): number {
  * ```
  */
 export function squaredErrorGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  checkPrediction("squaredErrorGradient", y, d);
   return tf.tidy(() => tf.div(tf.sub(y, d), batchSize(y)));
 }
 
@@ -119,6 +139,7 @@ export function squaredErrorGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
  * ```
  */
 export function binaryCrossEntropyGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  checkPrediction("binaryCrossEntropyGradient", y, d);
   return tf.tidy(() => {
     const positive = tf.div(tf.neg(d), tf.maximum(y, TINY));
     const negative = tf.div(tf.sub(1, d), tf.maximum(tf.sub(1, y), TINY));
@@ -135,6 +156,7 @@ export function binaryCrossEntropyGradient(y: tf.Tensor, d: tf.Tensor): tf.Tenso
  * ```
  */
 export function crossEntropyGradient(y: tf.Tensor, d: tf.Tensor): tf.Tensor {
+  checkPrediction("crossEntropyGradient", y, d);
   return tf.tidy(() => tf.div(tf.neg(tf.div(d, tf.maximum(y, TINY))), batchSize(y)));
 }
 

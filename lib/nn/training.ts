@@ -17,7 +17,7 @@ import { backward, dropoutMasks, forward, type Network, predict } from "./networ
 import { networkParameters, type Parameter, type SGD } from "./optimizers.ts";
 import type { LearningRateSchedule } from "./schedules.ts";
 import { dropout } from "./dropout.ts";
-import { OUTPUT_LAYERS } from "./losses.ts";
+import { checkPrediction, OUTPUT_LAYERS } from "./losses.ts";
 import { batchOf, type Dataset, minibatches } from "./minibatches.ts";
 import { ProgressBar } from "../viz/progress.ts";
 
@@ -158,6 +158,7 @@ export interface Evaluation {
  * ```
  */
 export function correctCount(Y: tf.Tensor, D: tf.Tensor, task: Task): number {
+  checkPrediction("correctCount", Y, D);
   if (task === "regression") return NaN;
   return tf.tidy(() => {
     const hits = task === "binary"
@@ -210,6 +211,10 @@ export function confusionMatrix(
  * ```
  */
 export function evaluate(model: Model, data: Dataset, chunk = 2000): Evaluation {
+  if (data.count === 0) throw new Error("evaluate: the data set is empty (0 examples)");
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new Error(`evaluate: chunk must be a positive integer, not ${chunk}`);
+  }
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < data.count; start += chunk) {
@@ -380,6 +385,8 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`train: batchSize must be a positive integer, not ${batchSize}`);
   }
+  if (data.count === 0) throw new Error("train: the training set is empty (0 examples)");
+  if (options.test?.count === 0) throw new Error("train: the test set is empty (0 examples)");
   const shuffleRng = options.shuffle === false ? undefined : rng.derive("shuffle");
   const dropoutRng = rng.derive("dropout");
   const stepsPerEpoch = Math.ceil(data.count / batchSize);

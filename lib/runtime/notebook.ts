@@ -1,11 +1,12 @@
 /**
  * The first call of every notebook: records the notebook's name (figures are saved under it),
- * starts the fastest backend, and prints the mode, backend and seed the results come from.
+ * checks every `COURSE_*` setting (`config.ts`), starts the fastest backend, and prints the mode,
+ * backend and seed the results come from.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { baseSeed, type Mode, mode } from "./config.ts";
+import { baseSeed, checkSettings, type Mode, mode } from "./config.ts";
 import { type BackendInfo, initBackend } from "./backend.ts";
 import { setCurrentNotebook } from "./session.ts";
 
@@ -28,6 +29,7 @@ export interface NotebookContext {
  * ```
  */
 export async function startNotebook(name: string): Promise<NotebookContext> {
+  checkSettings(); // a bad COURSE_* setting fails this first cell, not a later one
   setCurrentNotebook(name);
   const backend = await initBackend();
   const context = { name, mode: mode(), backend, seed: baseSeed() };

@@ -38,6 +38,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { chromiumSetting } from "../runtime/config.ts";
 
 /** Where the browser is, or why there is none. */
 export interface ChromiumLookup {
@@ -85,12 +86,7 @@ let cachedLookup: ChromiumLookup | undefined;
  */
 export function findChromium(): ChromiumLookup {
   if (cachedLookup !== undefined) return cachedLookup;
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get("COURSE_CHROMIUM") || undefined;
-  } catch {
-    fromEnv = undefined;
-  }
+  const fromEnv = chromiumSetting();
   if (fromEnv !== undefined) {
     cachedLookup = isFile(fromEnv)
       ? { path: fromEnv }

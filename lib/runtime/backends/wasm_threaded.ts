@@ -22,6 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import os from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
+import { wasmThreadsSetting } from "../config.ts";
 
 const WASM_DIST = new URL(
   "../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/",
@@ -105,17 +106,7 @@ function installWorkerShim(): () => void {
 
 /** The number of wasm threads to ask for: `COURSE_WASM_THREADS`, else the logical cores. */
 export function wasmThreads(): number {
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get("COURSE_WASM_THREADS") || undefined;
-  } catch {
-    fromEnv = undefined;
-  }
-  const n = fromEnv === undefined ? navigator.hardwareConcurrency || 1 : Number(fromEnv);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`COURSE_WASM_THREADS must be a positive integer, not "${fromEnv}"`);
-  }
-  return n;
+  return wasmThreadsSetting() ?? Math.max(1, navigator.hardwareConcurrency || 1);
 }
 
 /**

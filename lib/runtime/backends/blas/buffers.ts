@@ -25,23 +25,14 @@
  *
  * @module
  */
+import { blasPoolMegabytes } from "../../config.ts";
 
 /** Arrays shorter than this are allocated as usual (small allocations are cheap). */
 export const MIN_POOLED_FLOATS = 4096;
 
 /** The default bound on the bytes kept in the pool: `COURSE_BLAS_POOL_MB` or 256 MiB. */
 export function defaultPoolBytes(): number {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get("COURSE_BLAS_POOL_MB") || undefined;
-  } catch {
-    value = undefined;
-  }
-  const mb = value === undefined ? 256 : Number(value);
-  if (!Number.isFinite(mb) || mb < 0) {
-    throw new Error(`COURSE_BLAS_POOL_MB must be a number of MiB ≥ 0, not "${value}"`);
-  }
-  return mb * 1024 * 1024;
+  return blasPoolMegabytes() * 1024 * 1024;
 }
 
 interface Freed {

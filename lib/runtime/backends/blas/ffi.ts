@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { blasLibrarySetting, blasThreadsSetting, rawSetting, SettingError } from "../../config.ts";
 
 const SYMBOLS = {
   cblas_sgemm: {
@@ -80,14 +81,11 @@ export interface Blas {
   close(): void;
 }
 
-/** An environment variable, or `undefined` when it is unset, empty or not readable. */
-export function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: behave as if unset
-  }
-}
+/**
+ * An environment variable, or `undefined` when it is unset, empty or not readable (read through
+ * `config.ts`, where every setting is read).
+ */
+export const env: (name: string) => string | undefined = rawSetting;
 
 /** The library names tried, in order, when `COURSE_BLAS_LIB` is not set. */
 export function blasCandidates(os: typeof Deno.build.os = Deno.build.os): string[] {
@@ -113,15 +111,7 @@ export function blasCandidates(os: typeof Deno.build.os = Deno.build.os): string
 
 /** The thread count to ask for: `COURSE_BLAS_THREADS`, else the logical cores. */
 export function wantedThreads(): number {
-  const fromEnv = env("COURSE_BLAS_THREADS");
-  if (fromEnv !== undefined) {
-    const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`COURSE_BLAS_THREADS must be a positive integer, not "${fromEnv}"`);
-    }
-    return n;
-  }
-  return Math.max(1, navigator.hardwareConcurrency || 1);
+  return blasThreadsSetting() ?? Math.max(1, navigator.hardwareConcurrency || 1);
 }
 
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -165,13 +155,15 @@ function setThreads(lib: Library, n: number): boolean {
 
 /**
  * Open the first BLAS library that loads and exports `cblas_sgemm`, and set its thread count.
- * Throws one clear line naming what was tried when none does (or when `COURSE_BLAS_LIB`
- * names one that does not load).
+ * Throws one clear line naming what was tried when none does; a {@linkcode SettingError} when
+ * `COURSE_BLAS_LIB` names one that does not load or is not a BLAS, or `COURSE_BLAS_THREADS` is
+ * invalid (settings the user gave must not be replaced by a fallback).
  */
 export function openBlas(): Blas {
-  const forced = env("COURSE_BLAS_LIB");
+  const forced = blasLibrarySetting();
   const candidates = forced ? [forced] : blasCandidates();
   const failures: string[] = [];
+  wantedThreads(); // an invalid COURSE_BLAS_THREADS fails before any library is opened
   for (const path of candidates) {
     const lib = tryOpen(path);
     if (typeof lib === "string") {
@@ -186,7 +178,14 @@ export function openBlas(): Blas {
     }`;
     return makeBlas(lib, path, threaded ? threads : undefined, description);
   }
-  if (forced) throw new Error(`COURSE_BLAS_LIB=${forced} could not be loaded (${failures[0]})`);
+  if (forced) {
+    const notBlas = /cblas_sgemm/.test(failures[0])
+      ? "is not a BLAS library (no cblas_sgemm): "
+      : "";
+    throw new SettingError(
+      `COURSE_BLAS_LIB=${forced} ${notBlas || "could not be loaded: "}${failures[0]}`,
+    );
+  }
   throw new Error(
     `no BLAS library found (tried ${candidates.join(", ")}; on Debian/Ubuntu: ` +
       `apt-get install libopenblas0-pthread, or set COURSE_BLAS_LIB)`,
