@@ -15,6 +15,18 @@ import { Random } from "../lib/runtime/random.ts";
 
 await initBackend();
 
+Deno.test("every activation's float64 version computes the same f as its tensor version", () => {
+  const u = new Random(8).uniformTensor([200], -8, 8);
+  const values = u.dataSync();
+  for (const activation of ACTIVATIONS) {
+    const z = activation.f(u);
+    const error = relativeError(z, Array.from(values, (v) => activation.f64(v)));
+    assert(error < 1e-6, `${activation.name}: float64 and tensor versions differ by ${error}`);
+    z.dispose();
+  }
+  u.dispose();
+});
+
 Deno.test("every hand-derived activation derivative equals tfjs autodiff", () => {
   // Avoid u = 0 exactly, where ReLU is not differentiable.
   const u = new Random(7).uniformTensor([200], -6, 6);

@@ -4,12 +4,12 @@ import { initBackend } from "../lib/runtime/backend.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { relativeError } from "../lib/nn/gradcheck.ts";
 import {
-  autoencoderObjective,
   autoencoderParameters,
   createAutoencoder,
   disposeAutoencoder,
   logisticSquaredError,
 } from "../lib/nn/autoencoder.ts";
+import { autoencoderObjective } from "../lib/nn/autoencoder_gradients.ts";
 import { fullBatchObjective, trainAutoencoderLbfgs } from "../lib/nn/autoencoder_lbfgs.ts";
 
 await initBackend();
@@ -20,7 +20,7 @@ for (const tied of [false, true]) {
     const ae = createAutoencoder(9, 4, rng, { tied, output: logisticSquaredError });
     const X = rng.uniformTensor([9, 23]) as tf.Tensor2D;
     const sparsity = { rho: 0.1, beta: 3 }, lambda = 0.01;
-    // J by autodiff: the whole-set objective of autoencoder.ts plus (λ/2)‖W‖² on the weights.
+    // J by autodiff: the whole-set objective of 05_autoencoder's cell plus (λ/2)‖W‖² on the weights.
     const parameters = autoencoderParameters(ae);
     const variables = parameters.map((p) => p.variable);
     const { value, grads } = tf.variableGrads(() => {

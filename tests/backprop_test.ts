@@ -202,6 +202,7 @@ Deno.test("backward rejects an unmatched output layer and mismatched targets", (
     problem: "softmax with squared error",
     activation: softmax,
     error: (y, d) => tf.tidy(() => tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(d, y)))), 2)),
+    f64: { activation: multiclassClassification.f64.activation, error: regression.f64.error },
   };
   const net = createNetwork([3, 4, 2], tanh, unmatched, new Random(1));
   const X = tf.ones([3, 2]);

@@ -3,12 +3,8 @@ import { Random } from "../lib/runtime/random.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { identity } from "../lib/nn/activations.ts";
 import { regression } from "../lib/nn/losses.ts";
-import {
-  createAutoencoder,
-  decoderWeights,
-  disposeAutoencoder,
-  trainAutoencoder,
-} from "../lib/nn/autoencoder.ts";
+import { createAutoencoder, decoderWeights, disposeAutoencoder } from "../lib/nn/autoencoder.ts";
+import { trainAutoencoder } from "../lib/nn/autoencoder_training.ts";
 import {
   applyWhitening,
   covarianceOf,

@@ -23,6 +23,11 @@ export interface Activation {
    * (logistic: z(1 − z); tanh: 1 − z²): backpropagation has z from the forward pass.
    */
   derivativeFromOutput?(z: tf.Tensor): tf.Tensor;
+  /**
+   * The same f on one number in float64 (plain `Math`): the reference that the gradient checks
+   * differentiate by central differences, free of float32 rounding.
+   */
+  f64(u: number): number;
 }
 
 /** Logistic sigmoid f(u) = 1 / (1 + e^(−u)), f′(u) = f(u)(1 − f(u)). */
@@ -34,6 +39,7 @@ export const logistic: Activation = {
   f: (u) => tf.sigmoid(u),
   derivative: (u) => tf.tidy(() => logistic.derivativeFromOutput!(logistic.f(u))),
   derivativeFromOutput: (z) => tf.tidy(() => tf.mul(z, tf.sub(1, z))),
+  f64: (u) => 1 / (1 + Math.exp(-u)),
 };
 
 /** Hyperbolic tangent f(u) = tanh(u), f′(u) = 1 − tanh²(u). */
@@ -44,6 +50,7 @@ export const tanh: Activation = {
   f: (u) => tf.tanh(u),
   derivative: (u) => tf.tidy(() => tanh.derivativeFromOutput!(tf.tanh(u))),
   derivativeFromOutput: (z) => tf.tidy(() => tf.sub(1, tf.square(z))),
+  f64: Math.tanh,
 };
 
 /** Rectified linear unit f(u) = max(u, 0), f′(u) = 1 for u > 0 and 0 otherwise (0 at u = 0). */
@@ -53,6 +60,7 @@ export const relu: Activation = {
   derivativeFormula: String.raw`\begin{cases}1 & u > 0\\ 0 & u \le 0\end{cases}`,
   f: (u) => tf.maximum(u, 0),
   derivative: (u) => tf.tidy(() => tf.cast(tf.greater(u, 0), "float32")),
+  f64: (u) => Math.max(u, 0),
 };
 
 /** Identity f(u) = u, f′(u) = 1 (the output unit of regression). */
@@ -62,6 +70,7 @@ export const identity: Activation = {
   derivativeFormula: "1",
   f: (u) => tf.clone(u),
   derivative: (u) => tf.onesLike(u),
+  f64: (u) => u,
 };
 
 /**
@@ -74,6 +83,7 @@ export const softplus: Activation = {
   derivativeFormula: String.raw`\frac{1}{1 + e^{-u}}`,
   f: (u) => tf.tidy(() => tf.add(tf.maximum(u, 0), tf.log1p(tf.exp(tf.neg(tf.abs(u)))))),
   derivative: (u) => logistic.f(u),
+  f64: (u) => Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u))),
 };
 
 /** The elementwise activations of chapter 2, by name. */

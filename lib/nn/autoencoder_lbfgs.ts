@@ -5,10 +5,10 @@
  *   J(θ) = (1/N) Σₙ E(xₙ, x̂ₙ) + (λ/2)(‖W‖² + ‖W̃‖²) + β Σⱼ KL(ρ ‖ ρ̂ⱼ),   ρ̂ⱼ = (1/N) Σₙ yⱼₙ,
  *
  * with ρ̂ the exact mean over all N examples (no running average is needed: every evaluation
- * sees the whole set). Its gradient is {@linkcode autoencoderGradients}'s, accumulated over
- * chunks of columns in two passes: the first computes ρ̂ from the hidden activations, the
- * second backpropagates each chunk with that ρ̂ and adds the chunk's share (its size / N). The
- * weight decay's gradient λW is added last. {@linkcode minimizeLbfgs} (chapter 7's L-BFGS,
+ * sees the whole set). Its gradient is {@linkcode autoencoderGradients}'s, the cell of
+ * `05_autoencoder`, accumulated over chunks of columns in two passes: the first computes ρ̂
+ * from the hidden activations, the second backpropagates each chunk with that ρ̂ and adds the
+ * chunk's share (its size / N). The weight decay's gradient λW is added last. {@linkcode minimizeLbfgs} (chapter 7's L-BFGS,
  * written for style transfer) then minimises J over the flat vector of all parameters.
  *
  * @module
@@ -16,14 +16,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { minimizeLbfgs, type StopReason } from "../optim/lbfgs.ts";
 import { ProgressBar } from "../viz/progress.ts";
-import {
-  type Autoencoder,
-  autoencoderGradients,
-  autoencoderParameters,
-  encode,
-  klSparsity,
-  type SparsityOptions,
-} from "./autoencoder.ts";
+import { type Autoencoder, autoencoderParameters, encode } from "./autoencoder.ts";
+import { autoencoderGradients, klSparsity, type SparsityOptions } from "./autoencoder_gradients.ts";
 
 /** Options of {@linkcode trainAutoencoderLbfgs}. */
 export interface LbfgsAutoencoderOptions {
@@ -104,7 +98,7 @@ export function fullBatchObjective(
     const share = Xc.shape[1] / n;
     const out = autoencoderGradients(ae, Xc, Xc, {
       sparsity: options.sparsity ? { ...options.sparsity, averaging: 0 } : undefined,
-      rhoHat: options.sparsity ? rhoHat : undefined,
+      rhoHat: () => rhoHat,
     });
     reconstruction += share * out.reconstruction.dataSync()[0];
     out.grads.forEach((g, k) => {

@@ -11,6 +11,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../runtime/random.ts";
+import type { Activation } from "./activations.ts";
+import type { OutputLayer } from "./losses.ts";
 import { autodiffGradients, type Network } from "./network.ts";
 
 /**
@@ -148,19 +150,8 @@ export function entriesAt(t: tf.Tensor, indices: ArrayLike<number>): Float64Arra
 // In float32 a central difference of an error of size ~1 has a rounding error of ~1e-7/ε, which
 // for ε = 1e-3 is already 1e-4 — as large as the deep layers' gradients. The network's error is
 // therefore recomputed on the host in float64 (plain loops over the float32 weights), where
-// ε = 1e-5 leaves errors of ~1e-10.
-
-type Elementwise = (u: number) => number;
-
-const HOST_ACTIVATIONS: Readonly<Record<string, Elementwise>> = {
-  logistic: (u) => 1 / (1 + Math.exp(-u)),
-  tanh: Math.tanh,
-  ReLU: (u) => Math.max(u, 0),
-  identity: (u) => u,
-  softplus: (u) => Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u))),
-};
-
-const TINY = 1e-12; // the floor under logarithms, as in losses.ts
+// ε = 1e-5 leaves errors of ~1e-10. Each activation and output layer brings its own float64
+// version (its `f64` property).
 
 /** A network's weights and data as float64 arrays, with the error computable from any layer. */
 class HostNetwork {
@@ -171,8 +162,8 @@ class HostNetwork {
   readonly D: Float64Array;
   readonly n: number;
   readonly sizes: readonly number[];
-  readonly f: Elementwise[];
-  readonly output: string;
+  readonly hidden: Activation[];
+  readonly output: OutputLayer;
   /** Total inputs U⁽ˡ⁾ (index l − 1) and outputs Z⁽ˡ⁾ (index l) of the unperturbed network. */
   readonly u: Float64Array[] = [];
   readonly z: Float64Array[] = [];
@@ -192,19 +183,8 @@ class HostNetwork {
     );
     this.X = Float64Array.from(X.dataSync());
     this.D = Float64Array.from(D.dataSync());
-    this.f = net.layers.slice(0, -1).map((layer) => {
-      const f = HOST_ACTIVATIONS[layer.activation!.name];
-      if (f === undefined) {
-        throw new Error(`numerical gradients: no float64 version of "${layer.activation!.name}"`);
-      }
-      return f;
-    });
-    this.output = net.output.problem;
-    if (
-      !["regression", "binary classification", "multi-class classification"].includes(this.output)
-    ) {
-      throw new Error(`numerical gradients: no float64 version of the output "${this.output}"`);
-    }
+    this.hidden = net.layers.slice(0, -1).map((layer) => layer.activation!);
+    this.output = net.output;
     let z = this.masked(this.X, 0);
     this.z.push(z);
     for (let l = 0; l < net.layers.length; l++) {
@@ -240,32 +220,12 @@ class HostNetwork {
 
   /** The output of layer index l from its total input (masked, for hidden layers). */
   activate(l: number, u: Float64Array): Float64Array {
-    if (l < this.f.length) return this.masked(u.map(this.f[l]), l + 1);
-    if (this.output === "regression") return u.slice();
-    if (this.output === "binary classification") return u.map(HOST_ACTIVATIONS.logistic);
-    const k = this.sizes[this.sizes.length - 1], n = this.n;
-    const y = new Float64Array(u.length);
-    for (let c = 0; c < n; c++) {
-      let max = -Infinity;
-      for (let r = 0; r < k; r++) max = Math.max(max, u[r * n + c]);
-      let sum = 0;
-      for (let r = 0; r < k; r++) sum += y[r * n + c] = Math.exp(u[r * n + c] - max);
-      for (let r = 0; r < k; r++) y[r * n + c] /= sum;
-    }
-    return y;
+    if (l < this.hidden.length) return this.masked(u.map(this.hidden[l].f64), l + 1);
+    return this.output.f64.activation(u, this.n);
   }
 
   error(y: Float64Array): number {
-    const d = this.D;
-    let sum = 0;
-    for (let k = 0; k < y.length; k++) {
-      if (this.output === "regression") sum += 0.5 * (d[k] - y[k]) ** 2;
-      else if (this.output === "binary classification") {
-        sum -= d[k] * Math.log(Math.max(y[k], TINY)) +
-          (1 - d[k]) * Math.log(Math.max(1 - y[k], TINY));
-      } else sum -= d[k] * Math.log(Math.max(y[k], TINY));
-    }
-    return sum / this.n;
+    return this.output.f64.error(y, this.D, this.n);
   }
 
   /** E when layer index l's total input is u (the layers below unchanged). */

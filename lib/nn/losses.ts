@@ -73,6 +73,62 @@ export interface OutputLayer {
   activation(u: tf.Tensor): tf.Tensor;
   /** E(y, d), averaged over the minibatch. */
   error(y: tf.Tensor, d: tf.Tensor): tf.Scalar;
+  /** The same activation and error in float64 on the host, the reference of the gradient checks. */
+  readonly f64: OutputLayerF64;
+}
+
+/**
+ * An output layer in float64 (plain `Math` on host arrays), for gradient checks by central
+ * differences: values [outputs, N] row-major, one example per column, as the tensors.
+ *
+ * @example
+ * ```ts
+ * const y = regression.f64.activation(Float64Array.of(1, 2), 2); // [1, 2]
+ * regression.f64.error(y, Float64Array.of(0, 2), 2); // ½(1² + 0²) / 2 = 0.25
+ * ```
+ */
+export interface OutputLayerF64 {
+  /** y = activation(u) for u [outputs, N] holding N columns. */
+  activation(u: Float64Array, n: number): Float64Array;
+  /** E(y, d), averaged over the N columns. */
+  error(y: Float64Array, d: Float64Array, n: number): number;
+}
+
+/** Σ ½(d − y)² / N in float64. */
+function squaredErrorF64(y: Float64Array, d: Float64Array, n: number): number {
+  let sum = 0;
+  for (let k = 0; k < y.length; k++) sum += 0.5 * (d[k] - y[k]) ** 2;
+  return sum / n;
+}
+
+/** −Σ [d log y + (1 − d) log(1 − y)] / N in float64, logarithms floored as in the tensor version. */
+function binaryCrossEntropyF64(y: Float64Array, d: Float64Array, n: number): number {
+  let sum = 0;
+  for (let k = 0; k < y.length; k++) {
+    sum -= d[k] * Math.log(Math.max(y[k], TINY)) + (1 - d[k]) * Math.log(Math.max(1 - y[k], TINY));
+  }
+  return sum / n;
+}
+
+/** Softmax over each column of u [k, N] in float64, the column maximum subtracted first. */
+function softmaxF64(u: Float64Array, n: number): Float64Array {
+  const k = u.length / n;
+  const y = new Float64Array(u.length);
+  for (let c = 0; c < n; c++) {
+    let max = -Infinity;
+    for (let r = 0; r < k; r++) max = Math.max(max, u[r * n + c]);
+    let sum = 0;
+    for (let r = 0; r < k; r++) sum += y[r * n + c] = Math.exp(u[r * n + c] - max);
+    for (let r = 0; r < k; r++) y[r * n + c] /= sum;
+  }
+  return y;
+}
+
+/** −Σ d log y / N in float64 (one-hot d), the logarithm floored as in the tensor version. */
+function crossEntropyF64(y: Float64Array, d: Float64Array, n: number): number {
+  let sum = 0;
+  for (let k = 0; k < y.length; k++) sum -= d[k] * Math.log(Math.max(y[k], TINY));
+  return sum / n;
 }
 
 /** Regression: identity output, squared error. */
@@ -80,6 +136,7 @@ export const regression: OutputLayer = {
   problem: "regression",
   activation: (u) => identity.f(u),
   error: squaredError,
+  f64: { activation: (u) => u.map(identity.f64), error: squaredErrorF64 },
 };
 
 /** Two-class classification: one logistic output, binary cross-entropy. */
@@ -87,6 +144,7 @@ export const binaryClassification: OutputLayer = {
   problem: "binary classification",
   activation: (u) => logistic.f(u),
   error: binaryCrossEntropy,
+  f64: { activation: (u) => u.map(logistic.f64), error: binaryCrossEntropyF64 },
 };
 
 /** Multi-class classification: softmax outputs, cross-entropy. */
@@ -94,6 +152,7 @@ export const multiclassClassification: OutputLayer = {
   problem: "multi-class classification",
   activation: softmax,
   error: crossEntropy,
+  f64: { activation: softmaxF64, error: crossEntropyF64 },
 };
 
 /** The three matched pairs of chapter 2. */

@@ -27,14 +27,14 @@ import { batchOf, type Dataset } from "./minibatches.ts";
 import { backpropModel, type History, train } from "./training.ts";
 import {
   type Autoencoder,
-  type Corruption,
   createAutoencoder,
   disposeAutoencoder,
   encodeRows,
   rowsReconstructionError,
-  type SparsityOptions,
-  trainAutoencoder,
 } from "./autoencoder.ts";
+import type { SparsityOptions } from "./autoencoder_gradients.ts";
+import { trainAutoencoder } from "./autoencoder_training.ts";
+import type { Corruption } from "./corruption.ts";
 
 /** Settings of {@linkcode pretrainLayers}. */
 export interface PretrainOptions {
