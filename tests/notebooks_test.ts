@@ -1,5 +1,5 @@
 /**
- * The notebooks as a reader meets them: stored without outputs, type-correct, and executed top
+ * The notebooks as a reader meets them: type-correct, and executed top
  * to bottom in fresh Deno kernels through real Jupyter (quick mode) without any error output.
  */
 import { assert, assertEquals } from "./assert.ts";
@@ -11,7 +11,7 @@ import {
   stemOf,
   textOf,
 } from "../tools/notebook_file.ts";
-import { cellsWithOutputs, typeCheckNotebooks } from "../tools/check_notebooks.ts";
+import { typeCheckNotebooks } from "../tools/check_notebooks.ts";
 import { runDeno } from "./run_deno.ts";
 import { relative } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
@@ -50,12 +50,6 @@ Deno.test("the course has its chapters in order", () => {
   const stems = notebooks.map(stemOf);
   for (const expected of ["01_introduction", "02_feedforward"]) {
     assert(stems.includes(expected), `missing notebook ${expected}`);
-  }
-});
-
-Deno.test("notebooks are stored without outputs", async () => {
-  for (const path of notebooks) {
-    assertEquals(cellsWithOutputs((await readNotebook(path)).cells), [], stemOf(path));
   }
 });
 

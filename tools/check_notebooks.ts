@@ -2,7 +2,8 @@
  * `deno run -A tools/check_notebooks.ts [filters…]` — the checks `deno check` and `deno lint`
  * cannot do on notebooks:
  *
- * 1. every notebook in git carries no outputs and no execution counts;
+ * 1. every notebook as git stores it carries no outputs and no execution counts (working copies
+ *    may: `deno task setup-git` installs the filter that strips them on `git add`);
  * 2. every notebook's code cells type-check: the cells are joined, in order, into a temporary
  *    module beside the notebook (so relative imports resolve) and given to `deno check`; errors
  *    are reported as `notebook.ipynb, cell N, line L`.
@@ -11,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Cell, listNotebooks, readNotebook, sourceOf, stemOf } from "./notebook_file.ts";
+import { storedNotebook, stripOutputs } from "./strip_outputs.ts";
 
 /** Names of cells that carry outputs or execution counts, as `cell N` (1-based). */
 export function cellsWithOutputs(cells: Cell[]): string[] {
@@ -93,11 +95,17 @@ async function main(filters: string[]): Promise<number> {
   let failures = 0;
   for (const path of paths) {
     const name = path.replace(/^.*\//, "");
-    const withOutputs = cellsWithOutputs((await readNotebook(path)).cells);
+    const stored = await storedNotebook(path);
+    const withOutputs = stored === undefined
+      ? cellsWithOutputs((await readNotebook(path)).cells)
+      : stripOutputs(stored) === stored
+      ? []
+      : cellsWithOutputs(JSON.parse(stored).cells);
     const errors = typeErrors.get(path) ?? [];
     if (withOutputs.length > 0) {
       console.error(
-        `${name}: outputs stored in ${withOutputs.join(", ")} (clear them before commit)`,
+        `${name}: staged with outputs in ${withOutputs.join(", ")} (run \`deno task setup-git\` ` +
+          `once, then stage it again)`,
       );
     }
     if (errors.length > 0) console.error(`${name}: type errors\n${errors.join("\n\n")}`);

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { beginInterruptibleLoop, checkpoint, Interrupted } from "../runtime/interrupt.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { backward, dropoutMasks, forward, type Network, predict } from "./network.ts";
@@ -419,6 +420,7 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
     history.steps.push(epoch * stepsPerEpoch);
   };
   record(0, NaN, NaN, 0);
+  beginInterruptibleLoop();
   const bar = options.progress === false || totalSteps === 0
     ? undefined
     : new ProgressBar({ total: totalSteps, label: options.progress ?? "training" });
@@ -427,7 +429,7 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
   for (let epoch = 1; epoch <= epochs; epoch++) {
     if (options.schedule) optimizer.learningRate = options.schedule(epoch - 1);
     let started = performance.now();
-    const afterStep = async (_step: number, error: number) => {
+    const afterStep = async (step: number, error: number) => {
       done++;
       bar?.update(done, { epoch: `${epoch}/${epochs}`, loss: error });
       if (options.onProgress && (done % every === 0 || done === totalSteps)) {
@@ -435,6 +437,8 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
         await options.onProgress({ epoch, epochs, step: done, totalSteps, loss: error });
         started = performance.now();
       }
+      // Yield now and then (the bar is sent while training runs); stop here on Interrupt.
+      await checkpoint(() => `epoch ${epoch}, step ${step + 1} of ${stepsPerEpoch}`);
     };
     let running: number;
     try {
@@ -445,6 +449,7 @@ export async function train(model: Model, data: Dataset, options: TrainOptions):
         afterStep,
       });
     } catch (error) {
+      if (error instanceof Interrupted) await bar?.done({ interrupted: error.where });
       if (!(error instanceof TrainingDiverged)) throw error;
       await bar?.done({ epoch, loss: error.error });
       throw new TrainingDiverged(error.error, error.step, error.learningRate, epoch);

@@ -51,6 +51,7 @@
  *
  * @module
  */
+import { beginInterruptibleLoop, checkpoint } from "../runtime/interrupt.ts";
 
 /** The value and gradient of an objective at one point. */
 export interface Evaluation {
@@ -546,6 +547,7 @@ export async function minimizeLbfgs(
 ): Promise<OptimizeResult> {
   const settings = settingsOf(options);
   const evaluator = new Evaluator(objective, x0.length, settings);
+  beginInterruptibleLoop();
   let point = await startingPoint(evaluator, x0);
   const values = [point.value];
   const history: History = { s: [], y: [] };
@@ -598,6 +600,7 @@ export async function minimizeLbfgs(
       reason = "stopped by callback";
       break;
     }
+    await checkpoint(() => `L-BFGS iteration ${iteration} (f = ${point.value.toPrecision(6)})`);
     if (decrease <= settings.valueTolerance * Math.max(Math.abs(point.value), 1)) {
       reason = "value tolerance";
       break;

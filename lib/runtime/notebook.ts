@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { watchInterrupts } from "./interrupt.ts";
+import { jupyter, setCurrentNotebook } from "./session.ts";
 import * as tf from "@tensorflow/tfjs";
 import { baseSeed, checkSettings, type Mode, mode } from "./config.ts";
 import { type BackendInfo, initBackend } from "./backend.ts";
-import { setCurrentNotebook } from "./session.ts";
 
 /** The settings a notebook runs under. */
 export interface NotebookContext {
@@ -31,6 +32,7 @@ export interface NotebookContext {
 export async function startNotebook(name: string): Promise<NotebookContext> {
   checkSettings(); // a bad COURSE_* setting fails this first cell, not a later one
   setCurrentNotebook(name);
+  if (jupyter() !== undefined) watchInterrupts(); // Kernel → Interrupt stops long loops cleanly
   const backend = await initBackend();
   const context = { name, mode: mode(), backend, seed: baseSeed() };
   console.log(
