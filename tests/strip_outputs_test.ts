@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { FILTER_NAME, storedNotebook, stripOutputs } from "../tools/strip_outputs.ts";
-import { listNotebooks, type Notebook, readNotebook, stemOf } from "../tools/notebook_file.ts";
+import { listNotebooks, type Notebook, stemOf } from "../tools/notebook_file.ts";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
 
 const withOutputs: Notebook = {
