@@ -1,7 +1,7 @@
 import { assert, assertAlmostEquals, assertThrows } from "./assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { Adam } from "../lib/nn/adam.ts";
+import { Adam } from "../lib/optim/adam.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { tanh } from "../lib/nn/activations.ts";
 import { multiclassClassification, regression } from "../lib/nn/losses.ts";

@@ -34,12 +34,12 @@ import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { type Activation, identity, logistic } from "./activations.ts";
 import { binaryClassification, type OutputLayer, regression, squaredError } from "./losses.ts";
-import type { Parameter } from "./optimizers.ts";
-import { SGD } from "./optimizers.ts";
-import { Adam } from "./adam.ts";
+import type { Parameter } from "../optim/optimizer.ts";
+import { SGD } from "../optim/sgd.ts";
+import { Adam } from "../optim/adam.ts";
 import { makeDataset } from "./minibatches.ts";
 import { type History, type Model, train } from "./training.ts";
-import type { LearningRateSchedule } from "./schedules.ts";
+import type { LearningRateSchedule } from "../optim/schedules.ts";
 import { relativeError } from "./gradcheck.ts";
 
 /**

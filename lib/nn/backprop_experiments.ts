@@ -18,8 +18,8 @@ import {
   layerGradientNorms,
   type Network,
 } from "./network.ts";
-import { SGD } from "./optimizers.ts";
-import { stepDecay } from "./schedules.ts";
+import { SGD } from "../optim/sgd.ts";
+import { stepDecay } from "../optim/schedules.ts";
 import { classificationDataset, type Dataset } from "./minibatches.ts";
 import { backpropModel, type History, train, type TrainingProgress } from "./training.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../data/mnist.ts";

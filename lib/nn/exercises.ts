@@ -12,8 +12,8 @@ import { logisticRegressionData, type SyntheticData } from "../data/synthetic.ts
 import { type IrisData, loadIris, splitIris } from "../data/iris.ts";
 import { createLinearModel, type LinearModel } from "./linear_models.ts";
 import { classificationDataset, type Dataset } from "./minibatches.ts";
-import { SGD } from "./optimizers.ts";
-import { exponentialDecay } from "./schedules.ts";
+import { SGD } from "../optim/sgd.ts";
+import { exponentialDecay } from "../optim/schedules.ts";
 import { fitStandardizer, standardize, type Standardizer } from "./standardize.ts";
 import { type History, train, type TrainingProgress } from "./training.ts";
 
