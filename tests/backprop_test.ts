@@ -39,7 +39,7 @@ import {
   sampleIndices,
 } from "../lib/nn/gradcheck.ts";
 import { backpropModel, type History, networkModel, train } from "../lib/nn/training.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 import { makeDataset } from "../lib/nn/minibatches.ts";
 
 await initBackend();

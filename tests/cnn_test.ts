@@ -18,7 +18,7 @@ import {
 } from "../lib/nn/cnn.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { batchOf, classificationDataset } from "../lib/nn/minibatches.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 
 await initBackend();
 

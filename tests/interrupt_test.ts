@@ -16,7 +16,7 @@ import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
 import { tanh } from "../lib/nn/activations.ts";
 import { regression } from "../lib/nn/losses.ts";
 import { makeDataset } from "../lib/nn/minibatches.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 import { networkModel, train } from "../lib/nn/training.ts";
 import { minimizeLbfgs } from "../lib/optim/lbfgs.ts";
 import { Random } from "../lib/runtime/random.ts";

@@ -1,6 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
+import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 import {
   bowlError,
   bowlGradient,
@@ -10,7 +11,7 @@ import {
   quadraticBowl,
   rotatedBowl,
   symmetricEigenvalues,
-} from "../lib/nn/quadratic.ts";
+} from "../lib/optim/quadratic.ts";
 
 await initBackend();
 
@@ -56,6 +57,14 @@ Deno.test("gradient descent on a bowl converges below 2/λmax and diverges above
   assert(!heavy.diverged && heavy.error.at(-1)! < 1e-8, `momentum: ${heavy.error.at(-1)}`);
   const tooHeavy = descendBowl(bowl, new SGD({ learningRate: 0.39, momentum: 0.9 }), [-3, 3], 3000);
   assert(tooHeavy.diverged, "above 2(1 + μ)/λmax the run must diverge");
+});
+
+Deno.test("a descent on a bowl leaves no tensors behind", () => {
+  const bowl = rotatedBowl([1, 10], 0.3);
+  descendBowl(bowl, new SGD({ learningRate: 0.1, momentum: 0.5 }), [1, 1], 3); // warm caches
+  const before = tf.memory().numTensors;
+  descendBowl(bowl, new SGD({ learningRate: 0.1, momentum: 0.5 }), [1, 1], 20);
+  assertEquals(tf.memory().numTensors, before);
 });
 
 Deno.test("the least-squares Hessian is the mean of x̃x̃ᵀ", () => {

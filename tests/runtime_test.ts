@@ -12,7 +12,7 @@ import {
   SettingError,
   wasmThreadsSetting,
 } from "../lib/runtime/config.ts";
-import { preflight } from "../lib/runtime/preflight.ts";
+import { preflight } from "../tools/preflight.ts";
 import { runDeno } from "./run_deno.ts";
 import { ProgressBar } from "../lib/viz/progress.ts";
 import { Random, randomFor } from "../lib/runtime/random.ts";

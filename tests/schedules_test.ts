@@ -4,7 +4,7 @@ import {
   exponentialDecay,
   inverseTimeDecay,
   stepDecay,
-} from "../lib/nn/schedules.ts";
+} from "../lib/optim/schedules.ts";
 
 Deno.test("schedules give their formulas", () => {
   assertAlmostEquals(constantRate(0.1)(50), 0.1);

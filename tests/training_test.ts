@@ -5,8 +5,8 @@ import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
 import { tanh } from "../lib/nn/activations.ts";
 import { binaryClassification, regression } from "../lib/nn/losses.ts";
 import { makeDataset } from "../lib/nn/minibatches.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
-import { stepDecay } from "../lib/nn/schedules.ts";
+import { SGD } from "../lib/optim/sgd.ts";
+import { stepDecay } from "../lib/optim/schedules.ts";
 import { correctCount, evaluate, networkModel, train } from "../lib/nn/training.ts";
 import { Random } from "../lib/runtime/random.ts";
 

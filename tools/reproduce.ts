@@ -34,7 +34,7 @@ import {
   titleOf,
 } from "./notebook_file.ts";
 import { executeNotebook, type ExecutionEvent, jupyterPython, notebookToHtml } from "./jupyter.ts";
-import { preflight } from "../lib/runtime/preflight.ts";
+import { preflight } from "./preflight.ts";
 import { updateIndexPage } from "./index_page.ts";
 import { keepNewFigures, restoreFigures, setAsideFigures } from "./figure_set.ts";
 import type { NotebookReport } from "./report.ts";

@@ -20,7 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { type Activation, logistic } from "./activations.ts";
 import { binaryClassification, type OutputLayer, regression, squaredError } from "./losses.ts";
-import type { Parameter } from "./optimizers.ts";
+import type { Parameter } from "../optim/optimizer.ts";
 
 /**
  * Logistic outputs with the squared error, the pairing of the UFLDL sparse autoencoder: not a

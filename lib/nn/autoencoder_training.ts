@@ -15,7 +15,7 @@ import {
   type SparsityOptions,
 } from "./autoencoder_gradients.ts";
 import { corrupt, type Corruption } from "./corruption.ts";
-import { SGD } from "./optimizers.ts";
+import { SGD } from "../optim/sgd.ts";
 import { makeDataset } from "./minibatches.ts";
 import { type History, type Model, train } from "./training.ts";
 

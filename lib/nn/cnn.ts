@@ -25,11 +25,11 @@ import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { Conv2DLayer, type GradientPath, maxPool2d } from "./conv.ts";
 import { multiclassClassification } from "./losses.ts";
-import type { Parameter } from "./optimizers.ts";
+import type { Parameter } from "../optim/optimizer.ts";
 import { type History, type Model, train } from "./training.ts";
 import { dropout } from "./dropout.ts";
-import { SGD } from "./optimizers.ts";
-import { exponentialDecay } from "./schedules.ts";
+import { SGD } from "../optim/sgd.ts";
+import { exponentialDecay } from "../optim/schedules.ts";
 import { classificationDataset, type Dataset } from "./minibatches.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../data/mnist.ts";
 

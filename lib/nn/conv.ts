@@ -44,7 +44,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import type { Parameter } from "./optimizers.ts";
+import type { Parameter } from "../optim/optimizer.ts";
 
 /** The arguments tfjs passes to a `tf.customGrad` function: the inputs, then a save function. */
 type CustomGradArgs = (tf.Tensor | tf.GradSaveFunc)[];

@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { binaryCrossEntropy, crossEntropy, softmax, squaredError } from "./losses.ts";
-import type { Parameter } from "./optimizers.ts";
+import type { Parameter } from "../optim/optimizer.ts";
 import type { Model, Task } from "./training.ts";
 
 /** The output activation (and with it the matched error) of a single-layer model. */

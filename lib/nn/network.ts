@@ -27,6 +27,7 @@ import type { Activation } from "./activations.ts";
 import { OUTPUT_LAYERS, type OutputLayer } from "./losses.ts";
 import type { Random } from "../runtime/random.ts";
 import { dropoutMask } from "./dropout.ts";
+import type { Parameter } from "../optim/optimizer.ts";
 
 /** One fully connected layer: weights [out, in], bias [out, 1] and its activation. */
 export interface DenseLayer {
@@ -325,4 +326,21 @@ export function parameters(net: Network): tf.Variable[] {
 /** Free the network's variables. */
 export function disposeNetwork(net: Network): void {
   for (const v of parameters(net)) v.dispose();
+}
+
+/**
+ * The parameters of a {@linkcode Network} for an optimiser: each layer's W (weight) and b (bias),
+ * in layer order.
+ *
+ * @example
+ * ```ts
+ * const params = networkParameters(createNetwork([2, 3, 1], tanh, regression, new Random(1)));
+ * params.map((p) => p.role); // ["weight", "bias", "weight", "bias"]
+ * ```
+ */
+export function networkParameters(net: Network): Parameter[] {
+  return net.layers.flatMap((layer): Parameter[] => [
+    { variable: layer.W, role: "weight" },
+    { variable: layer.b, role: "bias" },
+  ]);
 }

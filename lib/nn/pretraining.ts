@@ -22,7 +22,7 @@ import {
   layerGradientNorms,
   type Network,
 } from "./network.ts";
-import { SGD } from "./optimizers.ts";
+import { SGD } from "../optim/sgd.ts";
 import { batchOf, type Dataset } from "./minibatches.ts";
 import { backpropModel, type History, train } from "./training.ts";
 import {

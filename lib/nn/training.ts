@@ -14,9 +14,17 @@
 import { beginInterruptibleLoop, checkpoint, Interrupted } from "../runtime/interrupt.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import { backward, dropoutMasks, forward, type Network, predict } from "./network.ts";
-import { networkParameters, type Parameter, type SGD } from "./optimizers.ts";
-import type { LearningRateSchedule } from "./schedules.ts";
+import {
+  backward,
+  dropoutMasks,
+  forward,
+  type Network,
+  networkParameters,
+  predict,
+} from "./network.ts";
+import type { Optimizer, Parameter } from "../optim/optimizer.ts";
+import type { SGD } from "../optim/sgd.ts";
+import type { LearningRateSchedule } from "../optim/schedules.ts";
 import { dropout } from "./dropout.ts";
 import { checkPrediction, OUTPUT_LAYERS } from "./losses.ts";
 import { batchOf, type Dataset, minibatches } from "./minibatches.ts";
@@ -263,17 +271,6 @@ export interface TrainingProgress {
   totalSteps: number;
   /** The last minibatch error. */
   loss: number;
-}
-
-/**
- * What {@linkcode train} needs of an optimiser: a learning rate (set by schedules) and a step.
- * {@linkcode SGD} is one; `Adam` in `adam.ts` another.
- */
-export interface Optimizer {
-  /** η; schedules overwrite it every epoch. */
-  learningRate: number;
-  /** Update the parameters in place from their gradients (same order). */
-  step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void;
 }
 
 /**

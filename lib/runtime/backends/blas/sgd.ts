@@ -1,5 +1,5 @@
 /**
- * `CourseSgdStep` (see `SGD_STEP_KERNEL` in `lib/nn/optimizers.ts`): one SGD update of a
+ * `CourseSgdStep` (see `SGD_STEP_KERNEL` in `lib/optim/sgd.ts`): one SGD update of a
  * parameter in a single pass over its values, instead of the four or five elementwise kernels
  * (and as many output arrays) of the same formula written with tfjs ops:
  *
@@ -15,7 +15,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import { asKernelFunc, floatValues, type KernelArgs, output } from "./kernel_util.ts";
 
-/** The kernel's name, shared with `lib/nn/optimizers.ts`. */
+/** The kernel's name, shared with `lib/optim/sgd.ts`. */
 export const SGD_STEP_KERNEL_NAME = "CourseSgdStep";
 
 function sgdStep({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { openBlas } from "./backends/blas/ffi.ts";
-import { backendSetting, checkSettings, SettingError } from "./config.ts";
-import { findChromium } from "../viz/chromium.ts";
+import { openBlas } from "../lib/runtime/backends/blas/ffi.ts";
+import { backendSetting, checkSettings, SettingError } from "../lib/runtime/config.ts";
+import { findChromium } from "../lib/viz/chromium.ts";
 
 /** What {@linkcode preflight} found. */
 export interface Preflight {

@@ -1,8 +1,9 @@
 import { assert, assertAlmostEquals, assertThrows } from "./assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
-import { clipRowNorms, networkParameters, type Parameter, SGD } from "../lib/nn/optimizers.ts";
-import { createNetwork } from "../lib/nn/network.ts";
+import { clipRowNorms, SGD, SGD_STEP_KERNEL, sgdUpdate } from "../lib/optim/sgd.ts";
+import type { Parameter } from "../lib/optim/optimizer.ts";
+import { createNetwork, networkParameters } from "../lib/nn/network.ts";
 import { tanh } from "../lib/nn/activations.ts";
 import { regression } from "../lib/nn/losses.ts";
 import { Random } from "../lib/runtime/random.ts";
@@ -75,24 +76,15 @@ Deno.test("SGD steps do not leak tensors, and bad settings or gradients are reje
   assertThrows(() => new SGD({ learningRate: 0.1, momentum: 1 }), Error, "momentum");
 });
 
-Deno.test("SGD.step gives the same bits as its formula written with tfjs ops (fused on blas)", () => {
+Deno.test("SGD.step gives the same bits as sgdUpdate, 03's cell (fused on blas)", () => {
   const rng = new Random("sgd-bits");
-  /** The formula of the module comment as tfjs ops, float32 throughout. */
-  const byOps = (w: tf.Tensor, v: tf.Tensor, g: tf.Tensor, o: Required<SgdCase>) =>
-    tf.tidy(() => {
-      const gd = o.decay > 0 ? tf.add(g, tf.mul(o.decay, w)) : g;
-      const delta = o.momentum > 0
-        ? tf.sub(tf.mul(o.momentum, v), tf.mul(o.eta, gd))
-        : tf.mul(-o.eta, gd);
-      return [tf.add(w, delta), delta];
-    });
   interface SgdCase {
     eta: number;
     momentum: number;
     decay: number;
     role: "weight" | "bias";
   }
-  const cases: Required<SgdCase>[] = [
+  const cases: SgdCase[] = [
     { eta: 0.1, momentum: 0.9, decay: 0, role: "weight" },
     { eta: 0.037, momentum: 0.5, decay: 1e-3, role: "weight" },
     { eta: 0.037, momentum: 0.5, decay: 1e-3, role: "bias" },
@@ -102,18 +94,45 @@ Deno.test("SGD.step gives the same bits as its formula written with tfjs ops (fu
   for (const c of cases) {
     const variable = tf.variable(rng.normalTensor([37, 29]));
     const sgd = new SGD({ learningRate: c.eta, momentum: c.momentum, weightDecay: c.decay });
-    let w: tf.Tensor = tf.clone(variable), v: tf.Tensor = tf.zerosLike(variable);
+    let w: tf.Tensor = tf.clone(variable);
+    let v: tf.Tensor | undefined = c.momentum > 0 ? tf.zerosLike(variable) : undefined;
     for (let step = 0; step < 3; step++) {
       const g = rng.normalTensor([37, 29]);
       sgd.step([{ variable, role: c.role }], [g]);
-      const [w2, v2] = byOps(w, v, g, { ...c, decay: c.role === "weight" ? c.decay : 0 });
-      tf.dispose([w, v, g]);
-      [w, v] = [w2, v2];
+      const decay = c.role === "weight" ? c.decay : 0;
+      const next = sgdUpdate(w, g, v, c.eta, c.momentum, decay);
+      tf.dispose([w, g]);
+      if (v) v.dispose();
+      if (c.momentum > 0) v = next.v;
+      else next.v.dispose();
+      w = next.w;
       const got = variable.dataSync(), want = w.dataSync();
       const same = got.every((x, i) => Object.is(x, want[i]));
-      assert(same, `${JSON.stringify(c)}, step ${step + 1}: the update differs from the ops'`);
+      assert(same, `${JSON.stringify(c)}, step ${step + 1}: the update differs from sgdUpdate's`);
     }
-    tf.dispose([w, v, variable]);
+    tf.dispose([w, variable]);
+    if (v) v.dispose();
     sgd.dispose();
   }
+});
+
+Deno.test("sgdUpdate is v ← μv − η(g + λw), w ← w + v, and creates no lasting tensors", () => {
+  const w = tf.tensor1d([1, -2]), g = tf.tensor1d([0.5, 4]), v = tf.tensor1d([0.25, -1]);
+  const before = tf.memory().numTensors;
+  const withMomentum = sgdUpdate(w, g, v, 0.1, 0.5, 0.2);
+  // v′ = 0.5·v − 0.1·(g + 0.2·w) = [0.125 − 0.07, −0.5 − 0.36]; w′ = w + v′.
+  const vWant = [0.125 - 0.1 * (0.5 + 0.2), -0.5 - 0.1 * (4 - 0.4)];
+  const vGot = withMomentum.v.dataSync(), wGot = withMomentum.w.dataSync();
+  vWant.forEach((x, i) => assertAlmostEquals(vGot[i], x, 1e-6));
+  [1 + vWant[0], -2 + vWant[1]].forEach((x, i) => assertAlmostEquals(wGot[i], x, 1e-6));
+  const plain = sgdUpdate(w, g, undefined, 0.1, 0, 0); // w − η g
+  [1 - 0.05, -2 - 0.4].forEach((x, i) => assertAlmostEquals(plain.w.dataSync()[i], x, 1e-6));
+  tf.dispose([withMomentum.w, withMomentum.v, plain.w, plain.v]);
+  assert(tf.memory().numTensors === before, `${before} → ${tf.memory().numTensors}`);
+  tf.dispose([w, g, v]);
+});
+
+Deno.test("SGD's fused kernel is registered under SGD_STEP_KERNEL on blas only", () => {
+  const fused = tf.getKernel(SGD_STEP_KERNEL, tf.getBackend()) !== undefined;
+  assert(fused === (tf.getBackend() === "blas"), `${tf.getBackend()}: fused ${fused}`);
 });

@@ -11,40 +11,21 @@
  *
  * Where the backend has the kernel {@linkcode SGD_STEP_KERNEL} (`blas` does), the first two lines
  * run as one pass over the parameter's values, rounded exactly as the ops below round them (the
- * same numbers, bit for bit); elsewhere they run as the tfjs ops written out in `SGD.step`.
+ * same numbers, bit for bit); elsewhere they run as the tfjs ops of {@linkcode sgdUpdate}.
+ *
+ * {@linkcode sgdUpdate} and {@linkcode clipRowNorms} are written in the cells of
+ * `notebooks/03_sgd.ipynb`, next to their derivations, and copied here by `deno task save-cells`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Network } from "./network.ts";
+import type { Parameter } from "./optimizer.ts";
 
 /**
  * The fused kernel of one SGD update: inputs w, g (and the velocity v with momentum), attributes
  * learningRate, momentum, weightDecay; outputs w′ (and v′).
  */
 export const SGD_STEP_KERNEL = "CourseSgdStep";
-
-/** A trainable tensor and whether it is a weight (decayed, bounded) or a bias (left alone). */
-export interface Parameter {
-  readonly variable: tf.Variable;
-  readonly role: "weight" | "bias";
-}
-
-/**
- * The parameters of a {@linkcode Network}: each layer's W (weight) and b (bias), in layer order.
- *
- * @example
- * ```ts
- * const params = networkParameters(createNetwork([2, 3, 1], tanh, regression, new Random(1)));
- * params.map((p) => p.role); // ["weight", "bias", "weight", "bias"]
- * ```
- */
-export function networkParameters(net: Network): Parameter[] {
-  return net.layers.flatMap((layer): Parameter[] => [
-    { variable: layer.W, role: "weight" },
-    { variable: layer.b, role: "bias" },
-  ]);
-}
 
 /** Settings of {@linkcode SGD}. */
 export interface SgdOptions {
@@ -131,15 +112,9 @@ export class SGD {
           if (velocity) velocity.assign(v);
           updated = w;
         } else {
-          const g = decay > 0 ? tf.add(grads[i], tf.mul(decay, variable)) : grads[i];
-          let delta: tf.Tensor;
-          if (velocity) {
-            delta = tf.sub(tf.mul(this.momentum, velocity), tf.mul(eta, g));
-            velocity.assign(delta);
-          } else {
-            delta = tf.mul(-eta, g);
-          }
-          updated = tf.add(variable, delta);
+          const next = sgdUpdate(variable, grads[i], velocity, eta, this.momentum, decay);
+          if (velocity) velocity.assign(next.v);
+          updated = next.w;
         }
         if (role === "weight" && this.maxNorm !== undefined) {
           updated = clipRowNorms(updated, this.maxNorm);
@@ -165,19 +140,41 @@ export class SGD {
   }
 }
 
+// @saved-from notebooks/03_sgd.ipynb — edit it there, then `deno task save-cells`
 /**
- * Scale every row (the last axis: one unit's incoming weights in W [out, in]) whose Euclidean
- * norm exceeds c down to norm c; rows within the bound are unchanged.
- *
- * @example
- * ```ts
- * clipRowNorms(tf.tensor2d([[3, 4], [0.3, 0.4]]), 1); // [[0.6, 0.8], [0.3, 0.4]]
- * ```
+ * Max-norm: scale every row wⱼ of W (one unit's incoming weights, the last axis) whose norm
+ * exceeds c back onto the sphere ‖wⱼ‖ = c; rows inside the ball are unchanged. The caller owns
+ * the result.
  */
 export function clipRowNorms(W: tf.Tensor, c: number): tf.Tensor {
   return tf.tidy(() => {
-    const axis = W.rank - 1;
-    const norms = tf.sqrt(tf.sum(tf.square(W), axis, true));
+    const norms = tf.sqrt(tf.sum(tf.square(W), W.rank - 1, true)); // ‖wⱼ‖, one per row
+    // wⱼ · min(1, c/‖wⱼ‖); the floor 1e-12 keeps an all-zero row at 0 instead of 0 · ∞.
     return tf.mul(W, tf.minimum(1, tf.div(c, tf.maximum(norms, 1e-12))));
   });
 }
+// @end-saved
+
+// @saved-from notebooks/03_sgd.ipynb — edit it there, then `deno task save-cells`
+/**
+ * One SGD step for a parameter w with gradient g = ∂E/∂w: Δw ← μ Δw − η (g + λ w), w ← w + Δw.
+ * Without momentum pass v = undefined (then Δw = −η (g + λ w)). Returns the new w and Δw (the
+ * new velocity); the caller owns both.
+ */
+export function sgdUpdate(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  v: tf.Tensor | undefined,
+  eta: number,
+  mu: number,
+  lambda: number,
+): { w: tf.Tensor; v: tf.Tensor } {
+  return tf.tidy(() => {
+    const gradient = lambda > 0 ? tf.add(g, tf.mul(lambda, w)) : g; // ∂E/∂w + λw (weight decay)
+    const step = v === undefined
+      ? tf.mul(-eta, gradient) // Δw = −η (∂E/∂w + λw)
+      : tf.sub(tf.mul(mu, v), tf.mul(eta, gradient)); // Δw = μ Δw − η (∂E/∂w + λw)
+    return { w: tf.add(w, step), v: step }; // w ← w + Δw
+  });
+}
+// @end-saved

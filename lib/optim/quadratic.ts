@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { SGD } from "./optimizers.ts";
+import type { SGD } from "./sgd.ts";
 
 /** E(w) = ½ (w − w*)ᵀ H (w − w*). */
 export interface QuadraticBowl {
@@ -147,7 +147,7 @@ export function descendBowl(
     throw new Error(`descendBowl: steps must be a non-negative integer, not ${steps}`);
   }
   optimizer.dispose();
-  const w = tf.variable(tf.tensor1d([...start]));
+  const w = tf.tidy(() => tf.variable(tf.tensor1d([...start])));
   const parameter = [{ variable: w, role: "bias" as const }];
   const path = [[...start]];
   const error = [bowlError(bowl, start)];
