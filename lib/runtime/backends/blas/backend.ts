@@ -129,6 +129,11 @@ export function registerBlasKernels(): void {
 let opened: Blas | undefined;
 let dnnlOpened: Dnnl | string = "not tried";
 
+/** The instruction set of oneDNN's kernels ("avx2", "avx512_core", …), if oneDNN was opened. */
+export function dnnlIsa(): string | undefined {
+  return typeof dnnlOpened === "string" ? undefined : dnnlOpened.isa;
+}
+
 /**
  * Open the system BLAS, register the `blas` backend and make it the active one.
  * Returns one line describing the library; throws one clear line if no BLAS can be opened.
