@@ -17,12 +17,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "./network.ts";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 
 /**
  * The fused kernel of one SGD update: inputs w, g (and the velocity v with momentum), attributes
  * learningRate, momentum, weightDecay; outputs w′ (and v′).
  */
-export const SGD_STEP_KERNEL = "CourseSgdStep";
+export const SGD_STEP_KERNEL: string = KERNEL_NAMES.sgdStep;
 
 /** A trainable tensor and whether it is a weight (decayed, bounded) or a bias (left alone). */
 export interface Parameter {

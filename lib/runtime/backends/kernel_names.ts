@@ -1,0 +1,27 @@
+/**
+ * The names of the course's own tfjs kernels, in one place: the layer that calls a kernel
+ * (`lib/nn/…`, through `tf.engine().runKernel` where `tf.getKernel(name, backend)` finds it) and
+ * the backend that registers it (`lib/runtime/backends/blas/…`) both import the name from here.
+ *
+ * @example
+ * ```ts
+ * import { KERNEL_NAMES } from "./kernel_names.ts";
+ * const fused = tf.getKernel(KERNEL_NAMES.sgdStep, tf.getBackend()) !== undefined;
+ * ```
+ *
+ * @module
+ */
+
+/** Every custom kernel name (tfjs's own kernels keep tfjs's names). */
+export const KERNEL_NAMES = {
+  /**
+   * One SGD update in one pass: inputs w, g (and the velocity v with momentum), attributes
+   * learningRate, momentum, weightDecay; outputs w′ (and v′). See `lib/nn/optimizers.ts`.
+   */
+  sgdStep: "CourseSgdStep",
+  /** `dy ⊙ [y > 0]` from a ReLU's output y, in one pass. See `lib/nn/conv.ts`. */
+  reluBackprop: "CourseReluBackprop",
+} as const;
+
+/** One of the course's kernel names. */
+export type CourseKernelName = (typeof KERNEL_NAMES)[keyof typeof KERNEL_NAMES];
