@@ -21,7 +21,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Activation } from "./activations.ts";
+import { type Activation, logistic, relu, tanh } from "./activations.ts";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 import { OUTPUT_LAYERS, type OutputLayer } from "./losses.ts";
 import type { Random } from "../runtime/random.ts";
 import { dropoutMask } from "./dropout.ts";
@@ -188,7 +189,14 @@ export function backward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.Tens
     const n = pass.y.shape[1] ?? 1;
     const grads: tf.Tensor[] = new Array(2 * net.layers.length);
     let delta: tf.Tensor = tf.sub(pass.y, D); // Δ⁽ᴸ⁾ = Y − D
+    const fused = tf.getKernel(KERNEL_NAMES.denseBackward, tf.getBackend()) !== undefined;
     for (let l = net.layers.length - 1; l >= 0; l--) {
+      // Where the backend has it, one kernel computes the same numbers (bit for bit).
+      const step = fused ? fusedLayerBackward(net, pass, delta, l, n) : undefined;
+      if (step) {
+        [grads[2 * l], grads[2 * l + 1], delta] = step;
+        continue;
+      }
       // ∂E/∂W⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ Z⁽ˡ⁻¹⁾ᵀ and ∂E/∂b⁽ˡ⁾ = (1/N) Δ⁽ˡ⁾ 1 (layer l is net.layers[l]).
       grads[2 * l] = tf.div(tf.matMul(delta, pass.z[l], false, true), n);
       grads[2 * l + 1] = tf.div(tf.sum(delta, 1, true), n);
@@ -207,6 +215,34 @@ export function backward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.Tens
     }
     return grads;
   });
+}
+
+/** The slope names of `KERNEL_NAMES.denseBackward`, for the activations it computes. */
+const FUSED_SLOPES = new Map<Activation, string>([
+  [logistic, "logistic"],
+  [tanh, "tanh"],
+  [relu, "relu"],
+]);
+
+/**
+ * One layer of {@linkcode backward} as one kernel: [∂E/∂W, ∂E/∂b, Δ⁽ˡ⁻¹⁾ (l > 0)], or
+ * `undefined` (dropout masks, other activations) for the op-by-op version.
+ */
+function fusedLayerBackward(
+  net: Network,
+  pass: ForwardPass,
+  delta: tf.Tensor,
+  l: number,
+  n: number,
+): tf.Tensor[] | undefined {
+  if (pass.masks?.some((m) => m !== undefined)) return undefined;
+  const below = l > 0 ? net.layers[l - 1].activation : undefined;
+  const slope = l === 0 ? "none" : below ? FUSED_SLOPES.get(below) : undefined;
+  if (slope === undefined) return undefined;
+  const inputs: tf.NamedTensorMap = { delta, zPrev: pass.z[l], W: net.layers[l].W };
+  if (slope !== "none") inputs.slopeFrom = slope === "relu" ? pass.u[l - 1] : pass.z[l];
+  const outs = tf.engine().runKernel(KERNEL_NAMES.denseBackward, inputs, { n, slope });
+  return outs as unknown as tf.Tensor[];
 }
 
 /**

@@ -21,6 +21,13 @@ export const KERNEL_NAMES = {
   sgdStep: "CourseSgdStep",
   /** `dy ⊙ [y > 0]` from a ReLU's output y, in one pass. See `lib/nn/conv.ts`. */
   reluBackprop: "CourseReluBackprop",
+  /**
+   * One layer of chapter 4's hand-written backpropagation in the book's matrix form: inputs
+   * delta Δ [out, N], zPrev Z⁽ˡ⁻¹⁾ [in, N], W [out, in] and, for the slope, `slopeFrom` (the layer
+   * below's output z, or its input u for ReLU); attributes n, slope ("logistic", "tanh", "relu",
+   * "none"); outputs ΔZᵀ/n, (Δ1)/n and, unless slope is "none", f′ ⊙ (WᵀΔ). See `lib/nn/network.ts`.
+   */
+  denseBackward: "CourseDenseBackward",
 } as const;
 
 /** One of the course's kernel names. */
