@@ -13,6 +13,8 @@ export interface Gemm {
   n: number;
   k: number;
   transA: boolean;
+  /** How many times the workload computes this product (default 1). */
+  times?: number;
 }
 
 /** VGG19's layers up to conv5_1 as [side, in channels, out channels]. */
@@ -32,6 +34,21 @@ const VGG_LAYERS: readonly [number, number, number][] = [
   [16, 512, 512],
 ];
 
+/** Forward and dx products of the VGG19 step (im2col formulation). */
+const VGG_STEP: readonly Gemm[] = VGG_LAYERS.flatMap(([side, c, o]) => [
+  { m: side * side, n: o, k: 9 * c, transA: false }, // forward
+  { m: side * side, n: c, k: 9 * o, transA: false }, // dx
+]);
+
+/** The style layers' maps (conv1_1 … conv5_1) at 256² as [side, channels]. */
+const STYLE_MAPS: readonly [number, number][] = [
+  [256, 64],
+  [128, 128],
+  [64, 256],
+  [32, 512],
+  [16, 512],
+];
+
 /** The products each workload computes with sgemm (im2col formulation of the convolutions). */
 export const WORKLOAD_GEMMS: Readonly<Record<string, readonly Gemm[]>> = {
   a_matmul: [{ m: 1024, n: 1024, k: 1024, transA: false }],
@@ -40,10 +57,24 @@ export const WORKLOAD_GEMMS: Readonly<Record<string, readonly Gemm[]>> = {
     { m: 128 * 128, n: 64, k: 9 * 64, transA: false }, // dx (a forward conv of dy)
     { m: 9 * 64, n: 64, k: 128 * 128, transA: true }, // dW
   ],
-  c_vgg_step: VGG_LAYERS.flatMap(([side, c, o]) => [
-    { m: side * side, n: o, k: 9 * c, transA: false }, // forward
-    { m: side * side, n: c, k: 9 * o, transA: false }, // dx
-  ]),
+  c_vgg_step: VGG_STEP,
+  // 600 minibatches of 100: two layer products forward, dW and dX of the output layer, dW of
+  // the hidden one (products with a transposed B are timed with the same m, n, k untransposed).
+  d_mlp_epoch: [
+    { m: 100, n: 100, k: 784, transA: false, times: 600 },
+    { m: 100, n: 10, k: 100, transA: false, times: 600 },
+    { m: 100, n: 10, k: 100, transA: true, times: 600 },
+    { m: 100, n: 100, k: 10, transA: false, times: 600 },
+    { m: 784, n: 100, k: 100, transA: true, times: 600 },
+  ],
+  // The VGG step, plus each style layer's Gram matrix FᵀF and its gradient F·S.
+  e_lbfgs_iter: [
+    ...VGG_STEP,
+    ...STYLE_MAPS.flatMap(([side, c]) => [
+      { m: c, n: c, k: side * side, transA: true },
+      { m: side * side, n: c, k: c, transA: false },
+    ]),
+  ],
 };
 
 /** Seconds for one pass over `gemms`, the median of `runs` (buffers allocated beforehand). */
@@ -56,7 +87,9 @@ export function timeGemms(gemms: readonly Gemm[], runs: number, blas: Blas = ope
   const pass = () => {
     gemms.forEach((g, i) => {
       const { a, b, c } = buffers[i];
-      blas.sgemm(g.transA, false, g.m, g.n, g.k, 1, a, g.transA ? g.m : g.k, b, g.n, 0, c, g.n);
+      for (let t = 0; t < (g.times ?? 1); t++) {
+        blas.sgemm(g.transA, false, g.m, g.n, g.k, 1, a, g.transA ? g.m : g.k, b, g.n, 0, c, g.n);
+      }
     });
   };
   pass();
@@ -72,5 +105,5 @@ export function timeGemms(gemms: readonly Gemm[], runs: number, blas: Blas = ope
 
 /** Multiply-add flops of a list of products. */
 export function gemmFlops(gemms: readonly Gemm[]): number {
-  return gemms.reduce((sum, g) => sum + 2 * g.m * g.n * g.k, 0);
+  return gemms.reduce((sum, g) => sum + 2 * g.m * g.n * g.k * (g.times ?? 1), 0);
 }

@@ -39,15 +39,16 @@
  * PyTorch runs the same workloads in `bench/torch_peer.py`, kept alive as a child process; the
  * two are timed in alternating blocks, workload by workload, so that both see the same machine
  * load (torch's OpenMP threads wait passively, see {@linkcode TorchPeer.start}). Prints a table
- * and writes `out/bench.json` (a list of
- * `{"name", "tfjs_s", "torch_s", "ratio", "backend"}`, ratio = tfjs / torch). Without torch it
+ * and writes `out/bench.json`: `{"machine", "workloads"}`, the machine (CPU model, vector
+ * extensions, oneDNN's ISA, load) and a list of `{"name", "tfjs_s", "torch_s", "ratio", "backend",
+ * "floor_s"}`, ratio = tfjs / torch. Without torch it
  * says "torch not installed" and reports tfjs alone (`torch_s` and `ratio` null).
  *
  * Run: `deno task bench` or `deno run -A bench/vs_torch.ts [--only a_matmul,b_conv]
  * [--threads N] [--rounds N] [--profile] [--floor] [--no-torch]`. Threads (default: the logical
  * cores) set both `COURSE_BLAS_THREADS` and `torch.set_num_threads`. `--profile` adds the kernels
  * that take the most time in one tfjs run of each workload; `--floor` times the workload's matrix
- * products as raw sgemm calls (`bench/sgemm_floor.ts`) in the same rounds, to show how much of
+ * products (every workload's) as raw sgemm calls (`bench/sgemm_floor.ts`) in the same rounds, to show how much of
  * the tfjs time BLAS itself takes (blas backend only). The Python used is `COURSE_TORCH_PYTHON`, else
  * `/usr/bin/python3` where it exists (Debian's torch lives there), else `python3`.
  *
@@ -56,6 +57,8 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
+import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
+import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
@@ -76,6 +79,23 @@ export interface BenchRecord {
   ratio: number | null;
   /** The tfjs backend that ran. */
   backend: string;
+  /** Median seconds of the workload's matrix products as raw sgemm calls (`--floor`), or null. */
+  floor_s: number | null;
+}
+
+/** `out/bench.json`: the machine, then one record per workload. */
+export interface BenchReport {
+  /** CPU model, vector extensions, oneDNN's instruction set, threads and load at the start. */
+  machine: {
+    cpu: string;
+    vector_extensions: string[];
+    onednn_isa: string | null;
+    logical_cores: number;
+    threads: number;
+    load_average: number[];
+  };
+  /** The workloads' medians. */
+  workloads: BenchRecord[];
 }
 
 /** A workload: `setup` builds its data once and returns one timed run. */
@@ -435,8 +455,21 @@ console.log(`tfjs backend: ${backend.summary}`);
 console.log(
   typeof peer === "string" ? peer : `peer: ${peer.description}`,
 );
+const cpu = cpuInfo();
+const machine: BenchReport["machine"] = {
+  cpu: cpu?.model ?? "unknown",
+  vector_extensions: cpu?.vectorExtensions ?? [],
+  onednn_isa: backend.name === "blas" ? dnnlIsa() ?? null : null,
+  logical_cores: navigator.hardwareConcurrency,
+  threads,
+  load_average: Deno.loadavg(),
+};
 console.log(
-  `machine: ${navigator.hardwareConcurrency} logical cores, ${Deno.build.target}; ${threads} threads each`,
+  `machine: ${machine.cpu} (${machine.vector_extensions.join(" ") || "extensions unknown"}), ` +
+    `${machine.logical_cores} logical cores, ${Deno.build.target}; ${threads} threads each; ` +
+    `oneDNN ISA ${machine.onednn_isa ?? "— (not used)"}; load ${
+      machine.load_average.map((v) => v.toFixed(2)).join(" ")
+    }`,
 );
 
 const records: BenchRecord[] = [];
@@ -461,6 +494,7 @@ for (const workload of WORKLOADS) {
     if (typeof peer !== "string") torchTimes.push(...await peer.time(workload.name, workload.runs));
     if (gemms) floorTimes.push(timeGemms(gemms, workload.runs));
   }
+  const floorS = gemms ? median(floorTimes) : null;
   if (gemms) {
     const floor = median(floorTimes), flops = gemmFlops(gemms);
     console.log(
@@ -479,6 +513,7 @@ for (const workload of WORKLOADS) {
     torch_s: torchS,
     ratio: torchS === null ? null : tfjsS / torchS,
     backend: backend.name,
+    floor_s: floorS,
   });
   const r = records[records.length - 1];
   console.log(
@@ -503,7 +538,7 @@ for (const r of records) {
 await Deno.mkdir(new URL("../out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("../out/bench.json", import.meta.url),
-  JSON.stringify(records, null, 2) + "\n",
+  JSON.stringify({ machine, workloads: records } satisfies BenchReport, null, 2) + "\n",
 );
 console.log("wrote out/bench.json");
 Deno.exit(0); // a wasm fallback's worker threads would otherwise keep the process alive

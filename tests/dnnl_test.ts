@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
-import { dnnlStats } from "../lib/runtime/backends/blas/dnnl_conv.ts";
+import {
+  activationLayout,
+  dnnlConvLayout,
+  dnnlStats,
+} from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { Random } from "../lib/runtime/random.ts";
 
 const CHILD_FLAG = "COURSE_DNNL_TEST_CHILD";
@@ -234,11 +238,69 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "oneDNN on blocked activations (reordered at each call) and on NHWC both agree with cpu",
+  ignore: !hasDnnl,
+  fn: async () => {
+    const rng = new Random(106);
+    const cases = convCases(rng, 12, false);
+    const saved = dnnlConvLayout.activations;
+    try {
+      for (const layout of ["blocked", "nhwc"] as const) {
+        dnnlConvLayout.activations = layout;
+        const calls = dnnlStats.calls, reorders = dnnlStats.reorders;
+        for (const c of cases) {
+          const x = draw(rng, c.x), f = draw(rng, c.f);
+          const error = await worstError(() => [
+            tf.conv2d(
+              x() as tf.Tensor4D,
+              f() as tf.Tensor4D,
+              c.strides,
+              c.pad,
+              "NHWC",
+              c.dilations,
+            ),
+            ...tf.grads((xs: tf.Tensor, fs: tf.Tensor) =>
+              tf.conv2d(xs as tf.Tensor4D, fs as tf.Tensor4D, c.strides, c.pad).square().sum()
+            )([x(), f()]),
+          ]);
+          assert.ok(error <= TOLERANCE, `${layout} ${JSON.stringify(c)}: relative error ${error}`);
+        }
+        const ran = dnnlStats.calls - calls, reordered = dnnlStats.reorders - reorders;
+        assert.ok(ran >= 24, `${layout}: oneDNN ran ${ran} times`);
+        // Blocked: activations go in and out of oneDNN's layout at (nearly) every call.
+        if (layout === "blocked") {
+          assert.ok(reordered >= ran, `${reordered} reorders, ${ran} calls`);
+        }
+      }
+    } finally {
+      dnnlConvLayout.activations = saved;
+    }
+  },
+});
+
+Deno.test("the 'auto' layout is blocked up to AVX2 and NHWC with AVX-512", () => {
+  const saved = dnnlConvLayout.activations;
+  try {
+    dnnlConvLayout.activations = "auto";
+    assert.equal(activationLayout("avx2"), "blocked");
+    assert.equal(activationLayout("avx512_core"), "nhwc");
+    dnnlConvLayout.activations = "nhwc";
+    assert.equal(activationLayout("avx2"), "nhwc");
+  } finally {
+    dnnlConvLayout.activations = saved;
+  }
+});
+
 /** What a child process reports: the details line, oneDNN calls and the worst error. */
 interface ChildReport {
   description: string;
   dnnlCalls: number;
   error: number;
+  /** The layout "auto" chose. */
+  layout: string;
+  /** Whether blocked and NHWC convolutions gave the same bits (forward and both gradients). */
+  identical: boolean;
 }
 
 async function child(env: Record<string, string>): Promise<ChildReport> {
@@ -271,7 +333,33 @@ async function runChild(): Promise<void> {
       ]),
     );
   }
-  const report: ChildReport = { description, dnnlCalls: dnnlStats.calls, error };
+  let identical = true;
+  const layout = description.includes("oneDNN")
+    ? activationLayout(description.split(", ").at(-1)!.split(";")[0])
+    : "none";
+  if (Deno.env.get("ONEDNN_MAX_CPU_ISA")) {
+    const x = draw(rng, [2, 20, 18, 24]), f = draw(rng, [3, 3, 24, 32]);
+    const outs: Float32Array[][] = [];
+    for (const setting of ["blocked", "nhwc"] as const) {
+      dnnlConvLayout.activations = setting;
+      outs.push(
+        await on("blas", () => [
+          tf.conv2d(x() as tf.Tensor4D, f() as tf.Tensor4D, 1, "same"),
+          ...tf.grads((xs: tf.Tensor, fs: tf.Tensor) =>
+            tf.conv2d(xs as tf.Tensor4D, fs as tf.Tensor4D, 1, "same").square().sum()
+          )([x(), f()]),
+        ]),
+      );
+    }
+    identical = outs[0].every((a, i) => a.every((v, k) => Object.is(v, outs[1][i][k])));
+  }
+  const report: ChildReport = {
+    description,
+    dnnlCalls: dnnlStats.calls,
+    error,
+    layout,
+    identical,
+  };
   console.log(JSON.stringify(report));
 }
 
@@ -294,6 +382,18 @@ Deno.test({
       assert.ok(report.dnnlCalls > 0, "oneDNN did not run in the default child");
       assert.ok(report.error <= TOLERANCE, `default: error ${report.error}`);
     }
+  },
+});
+
+Deno.test({
+  name: "capped at AVX2, oneDNN runs blocked convolutions, bit-for-bit those on NHWC",
+  ignore: !hasDnnl,
+  fn: async () => {
+    const report = await child({ ONEDNN_MAX_CPU_ISA: "AVX2", DNNL_MAX_CPU_ISA: "AVX2" });
+    assert.match(report.description, /, avx2;/);
+    assert.equal(report.layout, "blocked");
+    assert.ok(report.error <= TOLERANCE, `AVX2: error ${report.error}`);
+    assert.ok(report.identical, "blocked and NHWC results differ under AVX2");
   },
 });
 

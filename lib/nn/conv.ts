@@ -45,6 +45,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import type { Parameter } from "../optim/optimizer.ts";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 
 /** The arguments tfjs passes to a `tf.customGrad` function: the inputs, then a save function. */
 type CustomGradArgs = (tf.Tensor | tf.GradSaveFunc)[];
@@ -360,7 +361,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, options: Conv2DOptions = 
  * The name of an optional one-pass ReLU-gradient kernel, `dy ⊙ [y > 0]` from the ReLU's output y.
  * The `blas` backend registers it; elsewhere {@linkcode reluBackprop} multiplies by `step(y)`.
  */
-export const RELU_BACKPROP_KERNEL = "CourseReluBackprop";
+export const RELU_BACKPROP_KERNEL: string = KERNEL_NAMES.reluBackprop;
 
 /**
  * ∂E/∂u of y = ReLU(u) from dy and the output y: dy where y > 0, else 0 (NaN stays NaN). One

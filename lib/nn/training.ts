@@ -15,8 +15,8 @@ import { beginInterruptibleLoop, checkpoint, Interrupted } from "../runtime/inte
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import {
-  backward,
   dropoutMasks,
+  fastBackward,
   forward,
   type Network,
   networkParameters,
@@ -141,7 +141,7 @@ export function backpropModel(net: Network, options: { dropout?: DropoutRates } 
       return tf.tidy(() => {
         const masks = withDropout ? dropoutMasks(net, X.shape[1], rates, rng) : undefined;
         const pass = forward(net, X, masks);
-        return { loss: net.output.error(pass.y, D), grads: backward(net, pass, D) };
+        return { loss: net.output.error(pass.y, D), grads: fastBackward(net, pass, D) };
       });
     },
     predict: evaluation.predict,

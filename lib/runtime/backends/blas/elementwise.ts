@@ -14,6 +14,7 @@
  */
 import { backend_util, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
 import { asKernelFunc, floatValues, type KernelArgs, output, runCpu } from "./kernel_util.ts";
+import { KERNEL_NAMES } from "../kernel_names.ts";
 
 function relu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const xv = floatValues(backend, inputs.x);
@@ -264,7 +265,11 @@ function binary(name: keyof typeof OPS): (args: KernelArgs) => TensorInfo {
 export const BLAS_ELEMENTWISE_KERNELS: readonly KernelConfig[] = [
   { kernelName: "Relu", backendName: "blas", kernelFunc: asKernelFunc(relu) },
   { kernelName: "Step", backendName: "blas", kernelFunc: asKernelFunc(step) },
-  { kernelName: "CourseReluBackprop", backendName: "blas", kernelFunc: asKernelFunc(reluBackprop) },
+  {
+    kernelName: KERNEL_NAMES.reluBackprop,
+    backendName: "blas",
+    kernelFunc: asKernelFunc(reluBackprop),
+  },
   ...Object.keys(UNARY).map((name) => ({
     kernelName: name,
     backendName: "blas",

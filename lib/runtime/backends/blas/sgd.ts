@@ -14,9 +14,10 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import { asKernelFunc, floatValues, type KernelArgs, output } from "./kernel_util.ts";
+import { KERNEL_NAMES } from "../kernel_names.ts";
 
-/** The kernel's name, shared with `lib/optim/sgd.ts`. */
-export const SGD_STEP_KERNEL_NAME = "CourseSgdStep";
+/** The kernel's name, shared with `lib/optim/sgd.ts` (see `kernel_names.ts`). */
+export const SGD_STEP_KERNEL_NAME: string = KERNEL_NAMES.sgdStep;
 
 function sgdStep({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const wv = floatValues(backend, inputs.w), gv = floatValues(backend, inputs.g);

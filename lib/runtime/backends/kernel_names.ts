@@ -1,0 +1,34 @@
+/**
+ * The names of the course's own tfjs kernels, in one place: the layer that calls a kernel
+ * (`lib/nn/…`, through `tf.engine().runKernel` where `tf.getKernel(name, backend)` finds it) and
+ * the backend that registers it (`lib/runtime/backends/blas/…`) both import the name from here.
+ *
+ * @example
+ * ```ts
+ * import { KERNEL_NAMES } from "./kernel_names.ts";
+ * const fused = tf.getKernel(KERNEL_NAMES.sgdStep, tf.getBackend()) !== undefined;
+ * ```
+ *
+ * @module
+ */
+
+/** Every custom kernel name (tfjs's own kernels keep tfjs's names). */
+export const KERNEL_NAMES = {
+  /**
+   * One SGD update in one pass: inputs w, g (and the velocity v with momentum), attributes
+   * learningRate, momentum, weightDecay; outputs w′ (and v′). See `lib/nn/optimizers.ts`.
+   */
+  sgdStep: "CourseSgdStep",
+  /** `dy ⊙ [y > 0]` from a ReLU's output y, in one pass. See `lib/nn/conv.ts`. */
+  reluBackprop: "CourseReluBackprop",
+  /**
+   * One layer of chapter 4's hand-written backpropagation in the book's matrix form: inputs
+   * delta Δ [out, N], zPrev Z⁽ˡ⁻¹⁾ [in, N], W [out, in] and, for the slope, `slopeFrom` (the layer
+   * below's output z, or its input u for ReLU); attributes n, slope ("logistic", "tanh", "relu",
+   * "none"); outputs ΔZᵀ/n, (Δ1)/n and, unless slope is "none", f′ ⊙ (WᵀΔ). See `lib/nn/network.ts`.
+   */
+  denseBackward: "CourseDenseBackward",
+} as const;
+
+/** One of the course's kernel names. */
+export type CourseKernelName = (typeof KERNEL_NAMES)[keyof typeof KERNEL_NAMES];
