@@ -1,5 +1,5 @@
 /**
- * lib/nn/cnn.ts: the chapter's CNN has the parameter count worked out in the notebook, plugs into
+ * lib/nn/cnn.ts: the chapter's CNN (lib/chapters/cnn.ts) has the parameter count worked out in the notebook, plugs into
  * the training loop's Model interface (shapes, no leaked tensors), and a few SGD steps on a small
  * MNIST subset lower its error.
  */
@@ -14,8 +14,8 @@ import {
   createCnn,
   disposeCnn,
   firstLayerMaps,
-  MNIST_CNN_SPEC,
 } from "../lib/nn/cnn.ts";
+import { MNIST_CNN_SPEC } from "../lib/chapters/cnn.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { batchOf, classificationDataset } from "../lib/nn/minibatches.ts";
 import { SGD } from "../lib/optim/sgd.ts";

@@ -26,12 +26,8 @@ import type { Random } from "../runtime/random.ts";
 import { Conv2DLayer, type GradientPath, maxPool2d } from "./conv.ts";
 import { multiclassClassification } from "./losses.ts";
 import type { Parameter } from "../optim/optimizer.ts";
-import { type History, type Model, train } from "./training.ts";
+import type { Model } from "./training.ts";
 import { dropout } from "./dropout.ts";
-import { SGD } from "../optim/sgd.ts";
-import { exponentialDecay } from "../optim/schedules.ts";
-import { classificationDataset, type Dataset } from "./minibatches.ts";
-import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../data/mnist.ts";
 
 /** The shape of a {@linkcode Cnn}. */
 export interface CnnSpec {
@@ -124,7 +120,7 @@ export function cnnParameters(cnn: Cnn): Parameter[] {
  *
  * @example
  * ```ts
- * cnnParameterCount(createCnn(MNIST_CNN_SPEC, new Random(1))); // 215 370
+ * cnnParameterCount(createCnn({ channels: [16, 32], filterSize: 5, hidden: 128 }, rng)); // 215 370
  * ```
  */
 export function cnnParameterCount(cnn: Cnn): number {
@@ -229,76 +225,4 @@ export function cnnModel(cnn: Cnn, options: { gradient?: GradientPath } = {}): M
 export function disposeCnn(cnn: Cnn): void {
   for (const layer of cnn.convs) layer.dispose();
   tf.dispose([cnn.hidden.W, cnn.hidden.b, cnn.output.W, cnn.output.b]);
-}
-
-/** The chapter's CNN for MNIST: 5×5 convolutions with 16 and 32 filters, 128 hidden units. */
-export const MNIST_CNN_SPEC: Readonly<CnnSpec> = { channels: [16, 32], filterSize: 5, hidden: 128 };
-
-/** Settings of {@linkcode trainMnistCnn}. */
-export interface MnistCnnSettings {
-  /** Training images, the first of the 60 000. */
-  trainSize: number;
-  /** Test images, the first of the 10 000. */
-  testSize: number;
-  /** Passes over the training images. */
-  epochs: number;
-  /** Minibatch size (default 64). */
-  batchSize?: number;
-  /** η in the first epoch (default 0.05), times `decay` every epoch. */
-  learningRate?: number;
-  /** Per-epoch learning-rate factor (default 0.7). */
-  decay?: number;
-  /** Momentum (default 0.9). */
-  momentum?: number;
-  /** The network (default {@linkcode MNIST_CNN_SPEC}). */
-  spec?: CnnSpec;
-  /** Progress bar label, or false (default "CNN on MNIST"). */
-  progress?: string | false;
-}
-
-/** What {@linkcode trainMnistCnn} returns; dispose `cnn` with {@linkcode disposeCnn}. */
-export interface MnistCnnRun {
-  cnn: Cnn;
-  history: History;
-  /** The test set it was evaluated on. */
-  test: Dataset;
-}
-
-/**
- * Train the chapter's CNN on MNIST by SGD with momentum and an exponentially decaying learning
- * rate, evaluating on the test images after every epoch. The notebook and the full-size check
- * both call this.
- *
- * @example
- * ```ts
- * const run = await trainMnistCnn({ trainSize: 60_000, testSize: 10_000, epochs: 6 }, rng);
- * console.log(run.history.testAccuracy.at(-1)); // ≥ 0.99
- * disposeCnn(run.cnn);
- * ```
- */
-export async function trainMnistCnn(settings: MnistCnnSettings, rng: Random): Promise<MnistCnnRun> {
-  const mnist = await loadMnist({ trainSize: settings.trainSize, testSize: settings.testSize });
-  const data = (split: typeof mnist.train) =>
-    classificationDataset(split.images, split.labels, MNIST_PIXELS, MNIST_CLASSES);
-  const trainSet = data(mnist.train), test = data(mnist.test);
-  const cnn = createCnn(settings.spec ?? MNIST_CNN_SPEC, rng.derive("weights"));
-  const rate = settings.learningRate ?? 0.05;
-  const optimizer = new SGD({ learningRate: rate, momentum: settings.momentum ?? 0.9 });
-  try {
-    const history = await train(cnnModel(cnn), trainSet, {
-      optimizer,
-      epochs: settings.epochs,
-      batchSize: settings.batchSize ?? 64,
-      rng: rng.derive("training"),
-      schedule: exponentialDecay(rate, settings.decay ?? 0.7),
-      test,
-      progress: settings.progress ?? "CNN on MNIST",
-    });
-    return { cnn, history, test };
-  } catch (error) {
-    disposeCnn(cnn);
-    throw error;
-  } finally {
-    optimizer.dispose();
-  }
 }

@@ -16,7 +16,7 @@
 export const KERNEL_NAMES = {
   /**
    * One SGD update in one pass: inputs w, g (and the velocity v with momentum), attributes
-   * learningRate, momentum, weightDecay; outputs w′ (and v′). See `lib/nn/optimizers.ts`.
+   * learningRate, momentum, weightDecay; outputs w′ (and v′). See `lib/optim/sgd.ts`.
    */
   sgdStep: "CourseSgdStep",
   /** `dy ⊙ [y > 0]` from a ReLU's output y, in one pass. See `lib/nn/conv.ts`. */
