@@ -9,6 +9,7 @@ import {
 } from "../lib/nn/linear_models.ts";
 import { numericalGradient, relativeError } from "../lib/nn/gradcheck.ts";
 import { Random } from "../lib/runtime/random.ts";
+import { normal } from "../lib/nn/initializers.ts";
 
 await initBackend();
 
@@ -26,7 +27,7 @@ function targets(output: LinearOutput, outputs: number, n: number, rng: Random):
 Deno.test("hand-written gradients of the three single-layer models match autodiff and finite differences", () => {
   const rng = new Random(21);
   for (const [output, outputs] of CASES) {
-    const model = createLinearModel(4, outputs, output, rng, 0.5);
+    const model = createLinearModel(4, outputs, output, rng, normal(0.5));
     model.b.assign(rng.normalTensor([outputs, 1]));
     const X = rng.normalTensor([4, 6]);
     const D = targets(output, outputs, 6, rng);

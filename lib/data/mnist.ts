@@ -40,12 +40,6 @@ export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 /** Number of classes (the digits 0–9). */
 export const MNIST_CLASSES = 10;
 
-/** Number of images in the full training and test sets. */
-export const MNIST_SIZES: Readonly<{ train: number; test: number }> = {
-  train: 60_000,
-  test: 10_000,
-};
-
 /** The environment variable naming a folder with one's own copy of the four IDX files. */
 export const MNIST_DIR_ENV = "COURSE_MNIST_DIR";
 

@@ -21,6 +21,7 @@ import type { Random } from "../runtime/random.ts";
 import { type Activation, logistic } from "./activations.ts";
 import { binaryClassification, type OutputLayer, regression, squaredError } from "./losses.ts";
 import type { Parameter } from "../optim/optimizer.ts";
+import { ufldlUniform } from "./initializers.ts";
 
 /**
  * Logistic outputs with the squared error, the pairing of the UFLDL sparse autoencoder: not a
@@ -79,7 +80,7 @@ export interface AutoencoderOptions {
 
 /**
  * An autoencoder `inputSize`-`hiddenSize`-`inputSize` with weights drawn from U(−r, r),
- * r = √(6/(inputs + hidden + 1)) (as in UFLDL), and zero biases.
+ * r = √(6/(inputs + hidden + 1)) (UFLDL's {@linkcode ufldlUniform}), and zero biases.
  *
  * @example
  * ```ts
@@ -106,8 +107,8 @@ export function createAutoencoder(
         `regression (identity + squared error) or logisticSquaredError, not "${output.problem}"`,
     );
   }
-  const r = Math.sqrt(6 / (inputSize + hiddenSize + 1));
-  const draw = (shape: [number, number]) => rng.uniformTensor(shape, -r, r);
+  // U(−r, r), r = √(6/(inputs + hidden + 1)), for W [hidden, inputs] and W̃ [inputs, hidden]
+  const draw = (shape: [number, number]) => ufldlUniform.draw(shape, rng);
   const tied = options.tied ?? false;
   return {
     inputSize,

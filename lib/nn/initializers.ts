@@ -1,21 +1,25 @@
 /**
- * Initial weights (chapter 3): a weight matrix W of shape [fanOut, fanIn] (the book's layout: row j
- * holds unit j's incoming weights) drawn at a scale that keeps the units' total inputs of order 1.
+ * Initial weights: every dense weight matrix of the course is drawn by an {@linkcode Initializer}
+ * (`createNetwork`, `createLinearModel`, `createAutoencoder`). W has the book's layout
+ * [fanOut, fanIn] (row j holds unit j's incoming weights); biases start at 0. The scale keeps the
+ * units' total inputs of order 1 (chapter 3).
  *
- * | initializer      | distribution                         | variance          |
- * |------------------|--------------------------------------|-------------------|
- * | `uniform(s)`     | U(−s, s)                             | s²/3              |
- * | `normal(σ)`      | N(0, σ²)                             | σ²                |
- * | `xavierUniform`  | U(−a, a), a = √(6/(fanIn + fanOut))  | 2/(fanIn + fanOut) |
- * | `xavierNormal`   | N(0, 2/(fanIn + fanOut))             | 2/(fanIn + fanOut) |
- * | `heUniform`      | U(−a, a), a = √(6/fanIn)             | 2/fanIn           |
- * | `heNormal`       | N(0, 2/fanIn)                        | 2/fanIn           |
+ * | initializer      | distribution                            | variance               |
+ * |------------------|-----------------------------------------|------------------------|
+ * | `normal(σ)`      | N(0, σ²), σ a number or σ(fanIn, fanOut) | σ²                     |
+ * | `uniform(a)`     | U(−a, a), a a number or a(fanIn, fanOut) | a²/3                   |
+ * | `zeros`          | all 0 (draws nothing)                   | 0                      |
+ * | `fanInNormal`    | N(0, 1/fanIn)                           | 1/fanIn                |
+ * | `xavierUniform`  | U(−a, a), a = √(6/(fanIn + fanOut))     | 2/(fanIn + fanOut)     |
+ * | `xavierNormal`   | N(0, 2/(fanIn + fanOut))                | 2/(fanIn + fanOut)     |
+ * | `heUniform`      | U(−a, a), a = √(6/fanIn)                | 2/fanIn                |
+ * | `heNormal`       | N(0, 2/fanIn)                           | 2/fanIn                |
+ * | `ufldlUniform`   | U(−a, a), a = √(6/(fanIn + fanOut + 1)) | 2/(fanIn + fanOut + 1) |
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import type { Network } from "./network.ts";
 
 /** Draws a weight matrix of shape [fanOut, fanIn] from a seeded stream. */
 export interface Initializer {
@@ -23,8 +27,17 @@ export interface Initializer {
   readonly name: string;
   /** The variance of each weight for a layer of this shape. */
   variance(fanIn: number, fanOut: number): number;
-  /** A new tensor [fanOut, fanIn]; the caller owns it. */
+  /** A new tensor [fanOut, fanIn], drawn row by row from `rng`; the caller owns it. */
   draw(shape: readonly [number, number], rng: Random): tf.Tensor2D;
+}
+
+/** A scale: a number, or a function of the layer's fan-in and fan-out. */
+export type Scale = number | ((fanIn: number, fanOut: number) => number);
+
+function scaleOf(name: string, scale: Scale): (fanIn: number, fanOut: number) => number {
+  if (typeof scale === "function") return scale;
+  if (!(scale > 0)) throw new Error(`${name}: the scale must be positive, not ${scale}`);
+  return () => scale;
 }
 
 function checkShape(name: string, shape: readonly [number, number]): void {
@@ -33,56 +46,83 @@ function checkShape(name: string, shape: readonly [number, number]): void {
   }
 }
 
-function uniformFrom(name: string, halfWidth: (fanIn: number, fanOut: number) => number) {
+/**
+ * Weights from N(0, σ²), with σ a number or a function of (fanIn, fanOut).
+ *
+ * @example
+ * ```ts
+ * const W = normal(0.01).draw([100, 784], new Random(1));
+ * const net = createNetwork(sizes, tanh, regression, rng, normal((fanIn) => 3 / Math.sqrt(fanIn)));
+ * ```
+ */
+export function normal(
+  std: Scale,
+  name = typeof std === "number" ? `N(0, ${std}²)` : "normal",
+): Initializer {
+  const sigma = scaleOf("normal", std);
   return {
     name,
-    variance: (fanIn: number, fanOut: number) => halfWidth(fanIn, fanOut) ** 2 / 3,
-    draw(shape: readonly [number, number], rng: Random): tf.Tensor2D {
+    variance: (fanIn, fanOut) => sigma(fanIn, fanOut) ** 2,
+    draw(shape, rng) {
       checkShape(name, shape);
       const [fanOut, fanIn] = shape;
-      const a = halfWidth(fanIn, fanOut);
-      return tf.tensor2d(rng.uniformArray(fanOut * fanIn, -a, a), [fanOut, fanIn]);
-    },
-  };
-}
-
-function normalFrom(name: string, std: (fanIn: number, fanOut: number) => number) {
-  return {
-    name,
-    variance: (fanIn: number, fanOut: number) => std(fanIn, fanOut) ** 2,
-    draw(shape: readonly [number, number], rng: Random): tf.Tensor2D {
-      checkShape(name, shape);
-      const [fanOut, fanIn] = shape;
-      return tf.tensor2d(rng.normalArray(fanOut * fanIn, 0, std(fanIn, fanOut)), [fanOut, fanIn]);
+      return tf.tensor2d(rng.normalArray(fanOut * fanIn, 0, sigma(fanIn, fanOut)), [fanOut, fanIn]);
     },
   };
 }
 
 /**
- * Weights from U(−scale, scale), whatever the layer's size.
+ * Weights from U(−a, a), with a a number or a function of (fanIn, fanOut).
  *
  * @example
  * ```ts
  * const W = uniform(0.1).draw([100, 784], new Random(1));
  * ```
  */
-export function uniform(scale: number): Initializer {
-  if (!(scale > 0)) throw new Error(`uniform: scale must be positive, not ${scale}`);
-  return uniformFrom(`U(±${scale})`, () => scale);
+export function uniform(
+  halfWidth: Scale,
+  name = typeof halfWidth === "number" ? `U(±${halfWidth})` : "uniform",
+): Initializer {
+  const a = scaleOf("uniform", halfWidth);
+  return {
+    name,
+    variance: (fanIn, fanOut) => a(fanIn, fanOut) ** 2 / 3,
+    draw(shape, rng) {
+      checkShape(name, shape);
+      const [fanOut, fanIn] = shape;
+      const r = a(fanIn, fanOut);
+      return tf.tensor2d(rng.uniformArray(fanOut * fanIn, -r, r), [fanOut, fanIn]);
+    },
+  };
 }
 
 /**
- * Weights from N(0, std²), whatever the layer's size.
+ * All weights 0 (the linear models of chapter 3 may start there); draws nothing from the stream.
  *
  * @example
  * ```ts
- * const W = normal(0.01).draw([100, 784], new Random(1));
+ * const model = createLinearModel(784, 10, "softmax", rng, zeros);
  * ```
  */
-export function normal(std: number): Initializer {
-  if (!(std > 0)) throw new Error(`normal: std must be positive, not ${std}`);
-  return normalFrom(`N(0, ${std}²)`, () => std);
-}
+export const zeros: Initializer = {
+  name: "zeros",
+  variance: () => 0,
+  draw(shape) {
+    checkShape("zeros", shape);
+    return tf.zeros([shape[0], shape[1]]);
+  },
+};
+
+/**
+ * N(0, 1/fanIn): total inputs of variance about 1 for inputs of variance 1 (the default of
+ * `createNetwork`).
+ *
+ * @example
+ * ```ts
+ * const W = fanInNormal.draw([100, 784], new Random(1)); // σ = 1/28
+ * ```
+ */
+export const fanInNormal: Initializer = normal((fanIn) => 1 / Math.sqrt(fanIn), "N(0, 1/fanIn)");
 
 /**
  * Glorot & Bengio (2010): U(−a, a) with a = √(6/(fanIn + fanOut)), variance 2/(fanIn + fanOut).
@@ -92,9 +132,9 @@ export function normal(std: number): Initializer {
  * const W = xavierUniform.draw([100, 784], new Random(1));
  * ```
  */
-export const xavierUniform: Initializer = uniformFrom(
-  "Xavier uniform",
+export const xavierUniform: Initializer = uniform(
   (fanIn, fanOut) => Math.sqrt(6 / (fanIn + fanOut)),
+  "Xavier uniform",
 );
 
 /**
@@ -105,9 +145,9 @@ export const xavierUniform: Initializer = uniformFrom(
  * const W = xavierNormal.draw([100, 784], new Random(1));
  * ```
  */
-export const xavierNormal: Initializer = normalFrom(
-  "Xavier normal",
+export const xavierNormal: Initializer = normal(
   (fanIn, fanOut) => Math.sqrt(2 / (fanIn + fanOut)),
+  "Xavier normal",
 );
 
 /**
@@ -118,33 +158,28 @@ export const xavierNormal: Initializer = normalFrom(
  * const W = heUniform.draw([100, 784], new Random(1));
  * ```
  */
-export const heUniform: Initializer = uniformFrom("He uniform", (fanIn) => Math.sqrt(6 / fanIn));
+export const heUniform: Initializer = uniform((fanIn) => Math.sqrt(6 / fanIn), "He uniform");
 
 /**
  * He et al. (2015) for ReLU units: N(0, 2/fanIn).
  *
  * @example
  * ```ts
- * const W = heNormal.draw([100, 784], new Random(1));
+ * const net = createNetwork([784, 100, 10], relu, multiclassClassification, rng, heNormal);
  * ```
  */
-export const heNormal: Initializer = normalFrom("He normal", (fanIn) => Math.sqrt(2 / fanIn));
+export const heNormal: Initializer = normal((fanIn) => Math.sqrt(2 / fanIn), "He normal");
 
 /**
- * Redraw every weight matrix of a network with `init` and set the biases to 0 (in place).
+ * The UFLDL autoencoder's U(−a, a) with a = √(6/(fanIn + fanOut + 1)) (the default of
+ * `createAutoencoder`, for the encoder and the decoder).
  *
  * @example
  * ```ts
- * const net = createNetwork([784, 100, 10], relu, multiclassClassification, rng);
- * initializeNetwork(net, heNormal, rng.derive("init"));
+ * const W = ufldlUniform.draw([100, 784], new Random(1)); // a = √(6/885)
  * ```
  */
-export function initializeNetwork(net: Network, init: Initializer, rng: Random): void {
-  for (const layer of net.layers) {
-    const [fanOut, fanIn] = layer.W.shape as [number, number];
-    const W = init.draw([fanOut, fanIn], rng);
-    layer.W.assign(W);
-    W.dispose();
-    tf.tidy(() => layer.b.assign(tf.zerosLike(layer.b)));
-  }
-}
+export const ufldlUniform: Initializer = uniform(
+  (fanIn, fanOut) => Math.sqrt(6 / (fanIn + fanOut + 1)),
+  "UFLDL uniform",
+);

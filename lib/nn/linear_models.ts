@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
+import { type Initializer, normal } from "./initializers.ts";
 import { binaryCrossEntropy, crossEntropy, softmax, squaredError } from "./losses.ts";
 import type { Parameter } from "../optim/optimizer.ts";
 import type { Model, Task } from "./training.ts";
@@ -112,7 +113,7 @@ export function linearGradients(
 
 /**
  * A single-layer model with `inputs` inputs and `outputs` outputs. Weights start from
- * N(0, std²) drawn from `rng` (default std 0.01; 0 gives all zeros), biases from 0.
+ * N(0, 0.01²) drawn from `rng`, or as `init` draws them (e.g. `zeros`), biases from 0.
  *
  * @example
  * ```ts
@@ -124,7 +125,7 @@ export function createLinearModel(
   outputs: number,
   output: LinearOutput,
   rng: Random,
-  std = 0.01,
+  init: Initializer = normal(0.01),
 ): LinearModel {
   if (![inputs, outputs].every((s) => Number.isInteger(s) && s >= 1)) {
     throw new Error(
@@ -134,10 +135,9 @@ export function createLinearModel(
   if (output === "logistic" && outputs !== 1) {
     throw new Error(`createLinearModel: a logistic output has one unit, not ${outputs}`);
   }
-  const W = tf.variable(
-    std === 0 ? tf.zeros([outputs, inputs]) : rng.normalTensor([outputs, inputs], 0, std),
-  );
-  const b = tf.variable(tf.zeros([outputs, 1]));
+  // tidy frees the initial values; the variables keep their own reference to the data.
+  const W = tf.tidy(() => tf.variable(init.draw([outputs, inputs], rng)));
+  const b = tf.tidy(() => tf.variable(tf.zeros([outputs, 1])));
   const parameters: Parameter[] = [{ variable: W, role: "weight" }, { variable: b, role: "bias" }];
   const model: LinearModel = {
     W,

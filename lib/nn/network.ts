@@ -27,6 +27,7 @@ import { type Activation, logistic, relu, tanh } from "./activations.ts";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 import { OUTPUT_LAYERS, type OutputLayer } from "./losses.ts";
 import type { Random } from "../runtime/random.ts";
+import { fanInNormal, type Initializer } from "./initializers.ts";
 import { dropoutMask } from "./dropout.ts";
 import type { Parameter } from "../optim/optimizer.ts";
 
@@ -59,7 +60,8 @@ export interface ForwardPass {
 
 /**
  * A network with layer sizes `sizes` (inputs first, outputs last), hidden activation `hidden`,
- * and weights drawn from N(0, σ²) with σ = `weightScale(fanIn)` (default 1/√fanIn), biases 0.
+ * weights drawn by `init` (default {@linkcode fanInNormal}, N(0, 1/fanIn)) in layer order, and
+ * biases 0.
  *
  * @example
  * ```ts
@@ -72,7 +74,7 @@ export function createNetwork(
   hidden: Activation,
   output: OutputLayer,
   rng: Random,
-  weightScale: (fanIn: number) => number = (fanIn) => 1 / Math.sqrt(fanIn),
+  init: Initializer = fanInNormal,
 ): Network {
   if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new Error(`createNetwork: sizes must be ≥ 2 positive integers, got [${sizes}]`);
@@ -81,7 +83,7 @@ export function createNetwork(
     const fanIn = sizes[i];
     // tidy frees the initial values; the variables keep their own reference to the data.
     return {
-      W: tf.tidy(() => tf.variable(rng.normalTensor([units, fanIn], 0, weightScale(fanIn)))),
+      W: tf.tidy(() => tf.variable(init.draw([units, fanIn], rng))),
       b: tf.tidy(() => tf.variable(tf.zeros([units, 1]))),
       activation: i < sizes.length - 2 ? hidden : undefined,
     };

@@ -62,11 +62,6 @@ export function watchInterrupts(): void {
   }
 }
 
-/** Whether SIGINT is being listened for (a notebook kernel after `startNotebook`). */
-export function watchingInterrupts(): boolean {
-  return watching;
-}
-
 /**
  * Start a loop: forget an interrupt that arrived before it (e.g. while a previous cell ran code
  * that cannot be stopped).
@@ -74,14 +69,6 @@ export function watchingInterrupts(): boolean {
 export function beginInterruptibleLoop(): void {
   requested = false;
   lastYield = performance.now();
-}
-
-/**
- * Whether an interrupt has been asked for since the loop began (for loops that stop with a
- * result instead of throwing).
- */
-export function interruptRequested(): boolean {
-  return requested;
 }
 
 /**
