@@ -170,7 +170,8 @@ export function styleTargets(vgg: Vgg19, spec: StyleTargetSpec): StyleTargets {
 // @saved-from notebooks/07_style_transfer.ipynb — edit it there, then `deno task save-cells`
 /**
  * The loss terms at the image x (the network's input, 1×H×W×3) as tensors: L_content,
- * L_style = Σ_l w_l E_l and L = α L_content + β L_style.
+ * L_style = Σ_l w_l E_l and L = α L_content + β L_style. Call it inside `tf.tidy` (or a
+ * gradient function): the feature maps it makes are not freed here.
  */
 export function gatysLoss(
   vgg: Vgg19,
