@@ -21,8 +21,9 @@
  * in `lib/vision/vgg19.ts`). The targets P (a random "photo") and A (a random "painting") are
  * computed once in setup. One timed run is exactly:
  *
- * 1. one loss + gradient evaluation as `StyleObjective.evaluate` does it: x → Float32 input
- *    tensor, `tf.valueAndGrad` through the network and the course's loss ops
+ * 1. one loss + gradient evaluation as `evaluateGatysLoss` (`lib/vision/style_objective.ts`)
+ *    does it: x → Float32 input tensor, `tf.valueAndGrad` through the network and the course's
+ *    loss ops
  *    (`lib/vision/style_losses.ts`, whose hand-derived backward passes take the same matrix
  *    products as autodiff's), value and gradient read back, the gradient widened to a
  *    `Float64Array` (as `minimizeLbfgs` does);

@@ -1,9 +1,10 @@
 /**
- * The images of Gatys, Ecker & Bethge (2015) and what the notebooks of their figures share:
- * loading the photo and the paintings from the external data folder at a given size, the common
- * setup of a figure (images, the normalised VGG19 with average pooling, the calibrated α), pasting
+ * The images of Gatys, Ecker & Bethge (2015) and what the notebooks of chapter 7 share: the image
+ * size by mode, loading the photo and the paintings from the external data folder at that size,
+ * the common set-up (images, the normalised VGG19 with average pooling, the calibrated α), pasting
  * a painting into a corner of a result (the insets of the paper's figure 2), and a log of the
- * optimisations with their iterations, losses and times.
+ * optimisations with their iterations, losses and times. The experiments themselves (which
+ * images, layers, α/β and iterations) are written in the notebooks' cells.
  *
  * The files live in `<COURSE_DATA_DIR>/gatys/` (see `lib/data/external.ts`); they are never
  * committed, and neither is any image made from the Picasso (not in the public domain): the
@@ -23,12 +24,45 @@ import { readImage, resizeImage } from "../viz/image.ts";
 import { showTable } from "../viz/table.ts";
 import { loadVgg19, type Vgg19, vggPreprocess } from "../vision/vgg19.ts";
 import { normalizeVgg19 } from "../vision/vgg19_normalize.ts";
-import {
-  calibratedContentWeight,
-  layerPositions,
-  PAPER_CONTENT_LAYER,
-  type StyleTransferResult,
-} from "../vision/style_transfer.ts";
+import { layerPositions, PAPER_CONTENT_LAYER } from "../vision/style_layers.ts";
+import type { StyleTransferResult } from "../vision/style_transfer.ts";
+import { byMode } from "../runtime/config.ts";
+
+/**
+ * The long side of the photo and the paintings in the style-transfer notebooks (07–07c), pixels:
+ * quick mode keeps CI fast with tiny images whose optimisations are far from converged; full
+ * mode uses 256 px (the paper's figures are larger), which keeps the style notebooks within about
+ * 40 minutes on two cores — one L-BFGS iteration of a full transfer at 256×192 takes about 0.6 s
+ * there (measured times are in the README). Each notebook sets its own iteration counts.
+ */
+export const GATYS_LONG_SIDE: number = byMode({ quick: 64, full: 256 });
+
+/**
+ * The content weight α (with β = 1) that gives a paper's α/β its intended balance here:
+ * α = (α/β)_paper · κ / M, with M the number of positions of the content layer in the image
+ * (e.g. 24·32 = 768 at conv4_2 for a 192×256 image) and κ = 0.5 by default.
+ *
+ * Why: with the paper's own definitions and the normalised VGG19 (mean activation 1), L_content
+ * grows with M while every E_l is independent of the image size, and at the paper's α/β the
+ * photo dominates completely (measured: at α/β = 1e-3 the style loss hardly moves from white
+ * noise). The paper does not give its image size; the authors' published notebook weights
+ * correspond to α/β ≈ 1e-6 at 512 px in the paper's definitions. Dividing by M makes the balance
+ * independent of the image size, and κ was chosen by eye so that the paper's ratios give the
+ * paper's look (1e-3: strongly stylised, photo recognisable; 1e-2: mostly photo; 1e-5: mostly
+ * texture). A deviation the notebooks state.
+ *
+ * @example
+ * ```ts
+ * calibratedContentWeight(1e-3, 768); // ≈ 6.5e-7
+ * ```
+ */
+export function calibratedContentWeight(
+  paperRatio: number,
+  positions: number,
+  kappa = 0.5,
+): number {
+  return paperRatio * kappa / positions;
+}
 
 /** The photo and the five paintings of the paper's figure 2, by file stem. */
 export const GATYS_IMAGES = {
@@ -130,23 +164,32 @@ export interface GatysFigureSetup {
   contentPositions: number;
   /** The content weight α (β = 1) for one of the paper's α/β (see `calibratedContentWeight`). */
   alphaFor(paperRatio: number): number;
-  /** Free the images and the network. */
+  /** Free the images and the network (again: nothing). */
   dispose(): void;
 }
 
+/** The set-up {@linkcode prepareGatysFigure} made last, freed when it makes the next one. */
+let current: GatysFigureSetup | undefined;
+
 /**
- * The common start of the figure notebooks: the six images at `longSide` px, VGG19 with the
- * paper's average pooling, normalised on those images (`normalizeVgg19`), and α for the paper's
- * ratios at this size.
+ * The common start of the style-transfer notebooks: the six images at `longSide` px, VGG19 with
+ * the paper's average pooling, normalised on those images (`normalizeVgg19`), and α for the
+ * paper's ratios at this size.
+ *
+ * One set-up at a time: a call frees the set-up the previous call returned (if not yet freed), so
+ * that running a notebook's set-up cell again replaces the network instead of piling up copies
+ * (VGG19 holds 80 MB); the notebooks therefore never free it themselves, and every later cell can
+ * be run again. The kernel frees it when it stops.
  *
  * @example
  * ```ts
- * const setup = await prepareGatysFigure(256);
+ * const setup = await prepareGatysFigure(GATYS_LONG_SIDE);
  * setup.alphaFor(1e-3); // α with β = 1
- * setup.dispose();
  * ```
  */
 export async function prepareGatysFigure(longSide: number): Promise<GatysFigureSetup> {
+  current?.dispose();
+  current = undefined;
   const images = await loadGatysImages(longSide);
   const raw = await loadVgg19({ pooling: "avg" });
   const inputs = Object.values(images).map((image) => vggPreprocess(image));
@@ -156,7 +199,8 @@ export async function prepareGatysFigure(longSide: number): Promise<GatysFigureS
   const photo = images.tubingen;
   const [height, width] = photo.shape;
   const contentPositions = layerPositions(PAPER_CONTENT_LAYER, height, width);
-  return {
+  let freed = false;
+  const setup: GatysFigureSetup = {
     images,
     photo,
     height,
@@ -166,10 +210,15 @@ export async function prepareGatysFigure(longSide: number): Promise<GatysFigureS
     contentPositions,
     alphaFor: (paperRatio) => calibratedContentWeight(paperRatio, contentPositions),
     dispose() {
+      if (freed) return;
+      freed = true;
       vgg.dispose();
       tf.dispose(Object.values(images));
+      if (current === setup) current = undefined;
     },
   };
+  current = setup;
+  return setup;
 }
 
 /**

@@ -16,7 +16,8 @@
  *   for k = oldest … newest: b = ρ_k y_kᵀ r,  r ← r + s_k (a_k − b)
  *
  * and the search direction is p = −r. A pair is stored only if y_kᵀs_k > 0 (then H stays
- * positive definite and p is a descent direction).
+ * positive definite and p is a descent direction). The recursion (`lbfgsDirection`, with `dot`)
+ * is written in chapter 7 (`notebooks/07_style_transfer.ipynb`, §7.2) and copied here.
  *
  * **Step length**: a line search along p from α = 1 (on the first iteration α = initialMove/‖g‖∞:
  * the largest coordinate moves by `initialMove`, default 1). `"wolfe"` (default) finds a step
@@ -167,12 +168,6 @@ interface Trial {
   gradient: Float64Array;
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
@@ -200,15 +195,17 @@ function cubicMinimizer(
   return Number.isFinite(t) ? t : undefined;
 }
 
+// @saved-from notebooks/07_style_transfer.ipynb — edit it there, then `deno task save-cells`
+/** The inner product aᵀb. */
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
 /**
- * The L-BFGS search direction −H g by the two-loop recursion (see the module notes), from the
- * stored pairs s_k, y_k (oldest first, every y_kᵀs_k > 0). With no pairs it is −g.
- *
- * @example
- * ```ts
- * // one pair from f = ½(x₁² + 4x₂²): s = [1, 1], y = [1, 4]
- * lbfgsDirection([1, 4], [Float64Array.of(1, 1)], [Float64Array.of(1, 4)]); // ≈ [-1, -1]
- * ```
+ * The L-BFGS search direction p = −H g by the two-loop recursion, from the stored pairs s_k, y_k
+ * (oldest first, every y_kᵀs_k > 0). With no pairs it is −g.
  */
 export function lbfgsDirection(
   gradient: ArrayLike<number>,
@@ -216,24 +213,25 @@ export function lbfgsDirection(
   y: readonly Float64Array[],
 ): Float64Array {
   const n = gradient.length, m = s.length;
-  const q = Float64Array.from(gradient);
+  const q = Float64Array.from(gradient); // q ← g
   const alpha = new Float64Array(m), rho = new Float64Array(m);
-  for (let k = m - 1; k >= 0; k--) {
-    rho[k] = 1 / dot(y[k], s[k]);
-    alpha[k] = rho[k] * dot(s[k], q);
+  for (let k = m - 1; k >= 0; k--) { // newest … oldest
+    rho[k] = 1 / dot(y[k], s[k]); // ρ_k = 1/(y_kᵀs_k)
+    alpha[k] = rho[k] * dot(s[k], q); // a_k = ρ_k s_kᵀq
     const yk = y[k];
-    for (let i = 0; i < n; i++) q[i] -= alpha[k] * yk[i];
+    for (let i = 0; i < n; i++) q[i] -= alpha[k] * yk[i]; // q ← q − a_k y_k
   }
-  const gamma = m > 0 ? dot(s[m - 1], y[m - 1]) / dot(y[m - 1], y[m - 1]) : 1;
-  for (let i = 0; i < n; i++) q[i] *= gamma;
-  for (let k = 0; k < m; k++) {
-    const beta = rho[k] * dot(y[k], q);
+  const gamma = m > 0 ? dot(s[m - 1], y[m - 1]) / dot(y[m - 1], y[m - 1]) : 1; // γ, newest pair
+  for (let i = 0; i < n; i++) q[i] *= gamma; // r ← γ q (r is kept in q)
+  for (let k = 0; k < m; k++) { // oldest … newest
+    const beta = rho[k] * dot(y[k], q); // ρ_k y_kᵀ r
     const sk = s[k];
-    for (let i = 0; i < n; i++) q[i] += sk[i] * (alpha[k] - beta);
+    for (let i = 0; i < n; i++) q[i] += sk[i] * (alpha[k] - beta); // r ← r + s_k (a_k − ρ_k y_kᵀr)
   }
-  for (let i = 0; i < n; i++) q[i] = -q[i];
+  for (let i = 0; i < n; i++) q[i] = -q[i]; // p = −r
   return q;
 }
+// @end-saved
 
 /** The options of {@linkcode minimizeLbfgs} with defaults filled in, checked. */
 interface Settings {

@@ -57,20 +57,16 @@ export function featureMatrix(features: tf.Tensor4D | tf.Tensor2D): tf.Tensor2D 
   return tf.reshape(features, [positions, filters]);
 }
 
+// @saved-from notebooks/07_style_transfer.ipynb — edit it there, then `deno task save-cells`
 /**
  * The Gram matrix G = Xᵀ X = F Fᵀ (N×N) of one image's feature maps (1×h×w×N, or an M×N feature
  * matrix): G_ij is the inner product of the maps of filters i and j over all positions. Not
  * normalised. The caller owns the result.
- *
- * @example
- * ```ts
- * const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]); // two positions, two filters
- * gramMatrix(x).arraySync(); // [[10, 14], [14, 20]]  (1·1+3·3, 1·2+3·4; 2·2+4·4)
- * ```
  */
 export function gramMatrix(features: tf.Tensor4D | tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const x = featureMatrix(features);
-    return tf.matMul(x, x, true, false);
+    const x = featureMatrix(features); // X = (F^l)ᵀ, M×N: one row per position
+    return tf.matMul(x, x, true, false); // G = XᵀX, G_ij = Σ_k F_ik F_jk
   });
 }
+// @end-saved

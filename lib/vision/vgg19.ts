@@ -358,6 +358,7 @@ export class Vgg19 {
   readonly pooling: Vgg19Pooling;
   /** Gradient code of the convolutions and pools. */
   readonly gradient: GradientPath;
+  #disposed = false;
 
   /** A network from its layers (use {@linkcode loadVgg19}); the tensors become its own. */
   constructor(convs: readonly Vgg19Conv[], pooling: Vgg19Pooling, gradient: GradientPath = "auto") {
@@ -378,6 +379,12 @@ export class Vgg19 {
    * ```
    */
   features<L extends Vgg19Layer>(x: tf.Tensor4D, layers: readonly L[]): Record<L, tf.Tensor4D> {
+    if (this.#disposed) {
+      throw new Error(
+        "Vgg19.features: this network has been freed (dispose()); make a new one (in a notebook: " +
+          "run its set-up cell again)",
+      );
+    }
     if (x.rank !== 4 || x.shape[3] !== 3) {
       throw new Error(`Vgg19.features: x must be N×H×W×3 (preprocessed BGR), got [${x.shape}]`);
     }
@@ -414,8 +421,9 @@ export class Vgg19 {
     return this.convs.reduce((sum, c) => sum + c.kernel.size + c.bias.size, 0);
   }
 
-  /** Free the weights. */
+  /** Free the weights; later calls of {@linkcode Vgg19.features} throw a clear error. */
   dispose(): void {
+    this.#disposed = true;
     for (const c of this.convs) tf.dispose([c.kernel, c.bias]);
   }
 }

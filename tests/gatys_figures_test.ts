@@ -1,0 +1,44 @@
+/**
+ * The chapter-7 set-up: one set-up at a time (a new one frees the previous, so that rerunning a
+ * notebook's set-up cell does not pile up networks), an idempotent dispose, and the calibrated α.
+ * Skipped, with the reason printed, without the images or the VGG19 weights.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
+import { initBackend } from "../lib/runtime/backend.ts";
+import { VGG19_FILES } from "../lib/data/external.ts";
+import { needsData } from "./external_data.ts";
+import {
+  calibratedContentWeight,
+  GATYS_IMAGES,
+  prepareGatysFigure,
+} from "../lib/chapters/gatys_figures.ts";
+
+await initBackend();
+
+Deno.test("calibratedContentWeight: α = (α/β)·κ/M", () => {
+  assertAlmostEquals(calibratedContentWeight(1e-3, 768), 1e-3 * 0.5 / 768, 1e-18);
+  assertEquals(calibratedContentWeight(1e-2, 100, 2), 2e-4);
+});
+
+const files = [...Object.values(GATYS_IMAGES).map((i) => `gatys/${i.file}`), ...VGG19_FILES];
+
+Deno.test({
+  ...await needsData("prepareGatysFigure: a new set-up frees the previous one", files),
+  fn: async () => {
+    const before = tf.memory().numTensors;
+    const first = await prepareGatysFigure(40);
+    const held = tf.memory().numTensors - before;
+    const second = await prepareGatysFigure(40);
+    assertEquals(tf.memory().numTensors - before, held, "one set-up's tensors, not two");
+    const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+    assertThrows(() => first.vgg.features(x, ["conv1_1"]), Error, "has been freed");
+    first.dispose(); // already freed: nothing happens, the second set-up is untouched
+    assertEquals(tf.memory().numTensors - before, held + 1);
+    assertEquals(second.alphaFor(1e-3), calibratedContentWeight(1e-3, second.contentPositions));
+    second.dispose();
+    second.dispose();
+    x.dispose();
+    assertEquals(tf.memory().numTensors, before, "tensors left behind");
+  },
+});
