@@ -59,13 +59,13 @@ const results = new Map<string, CheckResult>();
  * and a {@linkcode CHECK_MIME} output for the grader. A stub's error counts as "not written yet";
  * any other error thrown by the student's code is reported with its message. On fail it then
  * throws (so a broken reference solution fails the course's own notebook run); `throwOnFail:
- * false` only reports. Returns the result.
+ * false` only reports. The result is then available from {@linkcode exerciseResult}.
  */
 export async function checkExercise(
   id: string,
   check: () => Diagnosis | Promise<Diagnosis>,
   options: { throwOnFail?: boolean } = {},
-): Promise<CheckResult> {
+): Promise<void> {
   let diagnosis: Diagnosis;
   try {
     diagnosis = await check();
@@ -89,7 +89,11 @@ export async function checkExercise(
   if (!result.pass && (options.throwOnFail ?? true)) {
     throw new Error(`exercise ${id} is not done: ${result.message}`);
   }
-  return result;
+}
+
+/** The last result of exercise `id`'s check in this process, if it has run. */
+export function exerciseResult(id: string): CheckResult | undefined {
+  return results.get(id);
 }
 
 /**

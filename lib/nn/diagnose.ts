@@ -182,7 +182,7 @@ export function diagnoseStep(
   eta: number,
   tolerance = 1e-4,
 ): Diagnosis {
-  const shapeCheck = diagnoseValues(name, after, expected, { tolerance });
+  const shapeCheck = diagnoseValues(name, after, expected, { tolerance, reference: "the rule" });
   if (shapeCheck.pass || !same(after.shape, expected.shape)) return shapeCheck;
   const moved = Array.from(after.values, (v, i) => v - before.values[i]);
   const wanted = Array.from(expected.values, (v, i) => v - before.values[i]);
