@@ -71,3 +71,22 @@ export function stubExercises(source: string, where = "cell"): string {
   }
   return lines.join("\n");
 }
+
+/** The reference solution of each exercise region of a cell (the lines between the markers). */
+export function solutionsOf(source: string, where = "cell"): Map<string, string[]> {
+  const lines = source.split("\n");
+  return new Map(
+    exerciseRegions(source, where).map((r) => [r.id, lines.slice(r.begin, r.end + 1)]),
+  );
+}
+
+/**
+ * The source with each stub line (one that throws `not written yet: <id> — …`) replaced by the
+ * region of `solutions` with that id, markers included: a student edition filled back in.
+ */
+export function fillStubs(source: string, solutions: Map<string, string[]>): string {
+  return source.split("\n").flatMap((line) => {
+    const id = /throw new Error\("not written yet: ([\w.-]+) — /.exec(line)?.[1];
+    return id !== undefined && solutions.has(id) ? solutions.get(id)! : [line];
+  }).join("\n");
+}
