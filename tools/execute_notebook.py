@@ -7,6 +7,9 @@ Prints one JSON object per line on stdout for the runner to show progress:
   {"event": "error", "index": i, "message": "..."}
   {"event": "write_error", "message": "..."}   (the executed notebook could not be written)
   {"event": "end", "ok": true|false}
+With --allow-errors (the grader) every cell runs even after errors, and it also prints
+  {"event": "check", "index": i, "exercise": "...", "pass": b, "message": "..."}   (a check cell's result)
+  {"event": "cell_error", "index": i, "message": "..."}   (an error output of cell i)
 The executed notebook is written to OUTPUT even when a cell fails, so its outputs can be read.
 It is written atomically (a temporary file beside it, renamed over it): OUTPUT is always either
 the previous complete notebook or the new one.
@@ -36,6 +39,8 @@ def main():
     parser.add_argument("--cwd", required=True)
     parser.add_argument("--timeout", type=int, required=True, help="seconds per cell")
     parser.add_argument("--kernel", default="deno")
+    parser.add_argument("--allow-errors", action="store_true",
+                        help="run every cell even after errors; report checks and errors")
     args = parser.parse_args()
 
     nb = nbformat.read(args.notebook, as_version=4)
@@ -52,6 +57,8 @@ def main():
     async def on_cell_executed(cell, cell_index, execute_reply):
         nonlocal done
         await collect_late_outputs(client, cell, cell_index, execute_reply)
+        if args.allow_errors:
+            report_outputs(cell, cell_index, execute_reply)
         done += 1
         emit(event="cell", index=cell_index, done=done, cells=len(code_cells),
              seconds=round(time.monotonic() - started, 2))
@@ -59,6 +66,7 @@ def main():
     client = NotebookClient(
         nb,
         timeout=args.timeout,
+        allow_errors=args.allow_errors,
         kernel_name=args.kernel,
         resources={"metadata": {"path": args.cwd}},
         on_cell_start=on_cell_start,
@@ -86,6 +94,29 @@ def main():
         emit(event="write_error", message=f"cannot write {args.output}: {reason}")
     emit(event="end", ok=ok)
     return 0 if ok else 1
+
+
+CHECK_MIME = "application/vnd.course.check+json"
+
+
+def report_outputs(cell, cell_index, execute_reply):
+    """Print the check results and error outputs of a cell (for the grader)."""
+    content = (execute_reply or {}).get("content", {})
+    has_error_output = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+    if content.get("status") == "error" and not has_error_output:
+        emit(event="cell_error", index=cell_index,
+             message=f"{content.get('ename')}: {content.get('evalue')}")
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if CHECK_MIME in data:
+            result = data[CHECK_MIME]
+            if isinstance(result, str):
+                result = json.loads(result)
+            emit(event="check", index=cell_index, exercise=str(result.get("exercise")),
+                 message=str(result.get("message")), **{"pass": bool(result.get("pass"))})
+        if output.get("output_type") == "error":
+            emit(event="cell_error", index=cell_index,
+                 message=f"{output.get('ename')}: {output.get('evalue')}")
 
 
 def write_atomically(nb, path):

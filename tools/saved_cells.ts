@@ -14,7 +14,8 @@
  *
  * A module holds its saved regions in reading order (notebooks sorted by name, cells top to
  * bottom), after a hand-written head (module comment, imports) and before or between any
- * hand-written code. With `--check` nothing is written and any difference is an error: a region
+ * hand-written code. Exercise markers (`// BEGIN EXERCISE <id>: <task>` … `// END EXERCISE`,
+ * see `exercise_regions.ts`) are dropped: the module holds the plain reference solution. With `--check` nothing is written and any difference is an error: a region
  * edited in the module instead of the notebook, a marked cell not yet copied, or a region whose
  * cell is gone. `tests/saved_cells_test.ts` runs the check, so a copy cannot drift.
  *
@@ -24,6 +25,7 @@ import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
 import { listNotebooks, readNotebook, sourceOf } from "./notebook_file.ts";
+import { withoutExerciseMarkers } from "./exercise_regions.ts";
 
 /** The marker a cell starts with: `// @save <module path relative to the repository>`. */
 export const SAVE_MARKER = /^\/\/ @save (lib\/[\w/.-]+\.ts)[ \t]*$/;
@@ -38,7 +40,10 @@ export interface SavedCell {
   cell: number;
   /** The target module, relative to the repository (`lib/…ts`). */
   module: string;
-  /** The cell's code without the marker line and without trailing blank lines. */
+  /**
+   * The cell's code without the marker line, without exercise markers (`// BEGIN EXERCISE …`,
+   * `// END EXERCISE`: lib holds the plain reference solution) and without trailing blank lines.
+   */
   code: string;
 }
 
@@ -79,7 +84,8 @@ export function savedCellsOf(
       notebook,
       cell: index + 1,
       module: marker[1],
-      code: rest.join("\n").replace(/\s+$/, ""),
+      code: withoutExerciseMarkers(rest.join("\n"), `${notebook}, cell ${index + 1}`)
+        .replace(/\s+$/, ""),
     });
   });
   return saved;
