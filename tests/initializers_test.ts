@@ -15,6 +15,8 @@ import {
 import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
 import { createLinearModel, disposeLinearModel } from "../lib/nn/linear_models.ts";
 import { createAutoencoder, disposeAutoencoder } from "../lib/nn/autoencoder.ts";
+import { Conv2DLayer } from "../lib/nn/conv.ts";
+import { createCnn, disposeCnn } from "../lib/nn/cnn.ts";
 import { relu, tanh } from "../lib/nn/activations.ts";
 import { regression } from "../lib/nn/losses.ts";
 import { Random } from "../lib/runtime/random.ts";
@@ -112,4 +114,21 @@ Deno.test("createAutoencoder draws W, then W̃, from U(±√(6/(in + hidden + 1)
     tf.dispose([W, Wd]);
     disposeAutoencoder(ae);
   }
+});
+
+Deno.test("convolution layers and the CNN's dense layers draw He-normal weights, bit for bit", () => {
+  const layer = new Conv2DLayer(
+    { filterSize: 3, inChannels: 2, outChannels: 4 },
+    new Random("conv"),
+  );
+  const expected = new Random("conv").normalArray(3 * 3 * 2 * 4, 0, Math.sqrt(2 / (3 * 3 * 2)));
+  assertEquals(Array.from(layer.W.dataSync()), Array.from(expected));
+  assertEquals(layer.W.shape, [3, 3, 2, 4]);
+  layer.dispose();
+  const cnn = createCnn({ channels: [2], filterSize: 3, hidden: 5 }, new Random("cnn"));
+  const fanIn = cnn.hidden.W.shape[1];
+  const hidden = new Random("cnn").derive("hidden").normalArray(5 * fanIn, 0, Math.sqrt(2 / fanIn));
+  assertEquals(Array.from(cnn.hidden.W.dataSync()), Array.from(hidden));
+  disposeCnn(cnn);
+  assertThrows(() => heNormal.drawShaped([3, 0], 1, 1, new Random(1)), Error, "positive integers");
 });

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { heNormal } from "./initializers.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { Conv2DLayer, type GradientPath, maxPool2d } from "./conv.ts";
@@ -65,7 +66,7 @@ export interface Cnn {
 function dense(fanIn: number, fanOut: number, rng: Random): DenseParameters {
   // tf.variable copies its initial value; tidy frees the drawn tensors.
   return tf.tidy(() => ({
-    W: tf.variable(rng.normalTensor([fanOut, fanIn], 0, Math.sqrt(2 / fanIn)) as tf.Tensor2D),
+    W: tf.variable(heNormal.draw([fanOut, fanIn], rng)), // N(0, 2/fanIn)
     b: tf.variable(tf.zeros([fanOut]) as tf.Tensor1D),
   }));
 }

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { heNormal } from "./initializers.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import type { Parameter } from "../optim/optimizer.ts";
@@ -380,10 +381,18 @@ export class Conv2DLayer {
     const { inChannels: cin, outChannels: cout } = spec;
     this.strides = pair(spec.strides ?? 1, "Conv2DLayer: stride");
     this.padding = spec.padding ?? "same";
-    const std = Math.sqrt(2 / (kh * kw * cin));
-    // tf.variable copies its initial value; tidy frees the drawn tensors.
+    // He-normal, N(0, 2/fanIn) with fanIn = kh·kw·cin. tf.variable copies its initial value;
+    // tidy frees the drawn tensors.
     this.W = tf.tidy(() =>
-      tf.variable(initial?.W ?? (rng.normalTensor([kh, kw, cin, cout], 0, std) as tf.Tensor4D))
+      tf.variable(
+        initial?.W ??
+          (heNormal.drawShaped(
+            [kh, kw, cin, cout],
+            kh * kw * cin,
+            kh * kw * cout,
+            rng,
+          ) as tf.Tensor4D),
+      )
     );
     this.b = tf.tidy(() => tf.variable(initial?.b ?? (tf.zeros([cout]) as tf.Tensor1D)));
   }

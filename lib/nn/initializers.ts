@@ -29,6 +29,11 @@ export interface Initializer {
   variance(fanIn: number, fanOut: number): number;
   /** A new tensor [fanOut, fanIn], drawn row by row from `rng`; the caller owns it. */
   draw(shape: readonly [number, number], rng: Random): tf.Tensor2D;
+  /**
+   * A new tensor of any shape (e.g. a convolution's [kh, kw, in, out]) for a layer with the given
+   * fan-in and fan-out, drawn in row-major order from `rng`; the caller owns it.
+   */
+  drawShaped(shape: readonly number[], fanIn: number, fanOut: number, rng: Random): tf.Tensor;
 }
 
 /** A scale: a number, or a function of the layer's fan-in and fan-out. */
@@ -38,6 +43,13 @@ function scaleOf(name: string, scale: Scale): (fanIn: number, fanOut: number) =>
   if (typeof scale === "function") return scale;
   if (!(scale > 0)) throw new Error(`${name}: the scale must be positive, not ${scale}`);
   return () => scale;
+}
+
+function sizeOf(name: string, shape: readonly number[]): number {
+  if (shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new Error(`${name}: a shape of positive integers is needed, got [${shape}]`);
+  }
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 function checkShape(name: string, shape: readonly [number, number]): void {
@@ -68,6 +80,9 @@ export function normal(
       const [fanOut, fanIn] = shape;
       return tf.tensor2d(rng.normalArray(fanOut * fanIn, 0, sigma(fanIn, fanOut)), [fanOut, fanIn]);
     },
+    drawShaped(shape, fanIn, fanOut, rng) {
+      return tf.tensor(rng.normalArray(sizeOf(name, shape), 0, sigma(fanIn, fanOut)), [...shape]);
+    },
   };
 }
 
@@ -93,6 +108,10 @@ export function uniform(
       const r = a(fanIn, fanOut);
       return tf.tensor2d(rng.uniformArray(fanOut * fanIn, -r, r), [fanOut, fanIn]);
     },
+    drawShaped(shape, fanIn, fanOut, rng) {
+      const r = a(fanIn, fanOut);
+      return tf.tensor(rng.uniformArray(sizeOf(name, shape), -r, r), [...shape]);
+    },
   };
 }
 
@@ -110,6 +129,10 @@ export const zeros: Initializer = {
   draw(shape) {
     checkShape("zeros", shape);
     return tf.zeros([shape[0], shape[1]]);
+  },
+  drawShaped(shape) {
+    sizeOf("zeros", shape);
+    return tf.zeros([...shape]);
   },
 };
 
