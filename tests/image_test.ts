@@ -3,14 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { decode as decodePng, encode as encodeRawPng } from "fast-png";
 import jpeg from "jpeg-js";
 import { figurePath } from "../lib/viz/figure.ts";
-import {
-  encodePng,
-  readImage,
-  resizeImage,
-  showImage,
-  toPixels,
-  writePng,
-} from "../lib/viz/image.ts";
+import { encodePng, showImage, toPixels, writePng } from "../lib/viz/image.ts";
+import { readImage, resizeImage } from "../lib/data/images.ts";
 
 async function tempDir(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "viz-image-test-" });

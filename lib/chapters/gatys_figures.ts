@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { externalFile } from "../data/external.ts";
-import { readImage, resizeImage } from "../viz/image.ts";
+import { readImage, resizeImage } from "../data/images.ts";
 import { showTable } from "../viz/table.ts";
 import { loadVgg19, type Vgg19, vggPreprocess } from "../vision/vgg19.ts";
 import { normalizeVgg19 } from "../vision/vgg19_normalize.ts";

@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
-import { readImage, resizeImage } from "../viz/image.ts";
+import { readImage, resizeImage } from "./images.ts";
 import { jupyter } from "../runtime/session.ts";
 import { EXTERNAL_FILES, externalFile, howToGetData, PATCH_FILES } from "./external.ts";
 import { loadMnist, MNIST_SIDE } from "./mnist.ts";
