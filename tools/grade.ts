@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, join, relative, resolve } from "node:path";
-import { REPO_ROOT } from "../lib/runtime/config.ts";
+import { dataDirSetting, mode, REPO_ROOT } from "../lib/runtime/config.ts";
 import { readNotebook, sourceOf } from "./notebook_file.ts";
 import { editionExercises, type Exercise, makeStudentEdition } from "./student.ts";
 
@@ -151,14 +151,14 @@ export function sandboxCommand(
     JUPYTER_CONFIG_DIR: join(home, "config"),
     NO_COLOR: "1",
     PYTHONDONTWRITEBYTECODE: "1",
-    COURSE_MODE: Deno.env.get("COURSE_MODE") ?? "quick",
+    COURSE_MODE: mode(),
     COURSE_OUT_DIR: join(scratch, "out"),
     COURSE_PROGRESS: "silent",
     COURSE_CHROMIUM: "/nonexistent/grading-makes-no-pngs",
     COURSE_BLAS_THREADS: "1",
     LANG: "C.UTF-8",
   };
-  const dataDir = Deno.env.get("COURSE_DATA_DIR");
+  const dataDir = dataDirSetting();
   if (dataDir) env.COURSE_DATA_DIR = dataDir;
   const python = [
     "/usr/bin/python3",

@@ -23,7 +23,12 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { outDir } from "../lib/runtime/config.ts";
+import {
+  mode as courseMode,
+  outDir,
+  progressSetting,
+  wasmThreadsSetting,
+} from "../lib/runtime/config.ts";
 import {
   type CellProblem,
   errorOutputs,
@@ -127,7 +132,7 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const mode = values.full ? "full" : (values.mode ?? Deno.env.get("COURSE_MODE") ?? "quick");
+  const mode = values.full ? "full" : (values.mode ?? courseMode());
   if (mode !== "quick" && mode !== "full") {
     throw new Error(`--mode must be quick or full\n${USAGE}`);
   }
@@ -176,11 +181,11 @@ async function main(args: string[]): Promise<number> {
   const env = {
     COURSE_MODE: mode,
     COURSE_OUT_DIR: out,
-    COURSE_WASM_THREADS: Deno.env.get("COURSE_WASM_THREADS") ?? String(share.threads),
+    COURSE_WASM_THREADS: String(wasmThreadsSetting() ?? share.threads),
     // Progress bars print a line every 10 s instead of updating a display hundreds of times:
     // that is what a saved notebook should keep, and it spares the kernel's IOPub channel (an
     // "Invalid Signature" failure was seen after many updates).
-    COURSE_PROGRESS: Deno.env.get("COURSE_PROGRESS") ?? "plain",
+    COURSE_PROGRESS: progressSetting() ?? "plain",
   };
 
   const stems = notebooks.map(stemOf);

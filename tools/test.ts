@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { requireExternalData } from "../lib/runtime/config.ts";
+import { mode, requireExternalData } from "../lib/runtime/config.ts";
 import { NEEDS_DATA_MARK } from "./notebook_data.ts";
 
 const args = Deno.args.length > 0 ? Deno.args : ["tests/"];
@@ -22,7 +22,7 @@ const requireData = requireExternalData();
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", "--allow-all", ...args],
   cwd: root,
-  env: { COURSE_MODE: Deno.env.get("COURSE_MODE") ?? "quick", COURSE_DATA_OFFLINE: "1" },
+  env: { COURSE_MODE: mode(), COURSE_DATA_OFFLINE: "1" },
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
