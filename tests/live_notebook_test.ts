@@ -9,7 +9,8 @@
  *   it ends, in one burst);
  * - Kernel → Interrupt stops a long training cell within 2 s, the cell says "interrupted at epoch
  *   …", and the next cell then runs and can use the partial model;
- * - every progress bar fits the width of its output area.
+ * - every progress bar fits the width of its output area, and a formula in a table (showTable)
+ *   is typeset on one line.
  *
  * A screenshot of the page goes to `<out>/test-screenshots/live_notebook.png`. The server, its
  * kernel and the browser are always shut down (the kernel's processes are killed if they outlive
@@ -70,7 +71,9 @@ const run = (epochs: number, progress: string | false) =>
   `let started = performance.now();
 await run(20, false);
 const msPerEpoch = (performance.now() - started) / 20;
-console.log(\`\${msPerEpoch.toFixed(1)} ms per epoch\`);`,
+console.log(\`\${msPerEpoch.toFixed(1)} ms per epoch\`);
+const { showTable } = await import("../lib/viz/table.ts");
+await showTable(["f", "f′", "ms per epoch"], [["logistic", "$f(u)(1 - f(u))$", msPerEpoch]]);`,
   `const history = await run(Math.ceil(${WATCHED_SECONDS * 1000} / msPerEpoch), "watched");
 console.log(\`watched training done: loss \${history.trainLoss.at(-1)!.toFixed(4)}\`);`,
   `await run(Math.ceil(${LONG_SECONDS * 1000} / msPerEpoch), "long");`,
@@ -293,6 +296,14 @@ window.__live = (() => {
       text: cell.querySelector(".output_error")?.innerText ?? "",
     })).filter((e) => e.text !== ""),
     stop: () => clearInterval(timer),
+    // formulas in tables: typeset by MathJax (when the page has it), and their heights in px
+    formulas: () => [...document.querySelectorAll("td > span")].filter((s) =>
+      s.textContent.includes("f(u)")
+    ).map((s) => ({
+      typeset: s.querySelector(".MathJax, .MathJax_CHTML, mjx-container") !== null,
+      height: s.getBoundingClientRect().height,
+      mathjax: window.MathJax !== undefined,
+    })),
     // bars whose content is wider than their output area (cut off at the right edge)
     overflowingBars: () => [...document.querySelectorAll("progress")].map((bar) => {
       const box = bar.closest(".output_subarea");
@@ -441,7 +452,18 @@ Deno.test({
         `error outputs:\n${unexpected.map((e) => `cell ${e.index}: ${e.text}`).join("\n")}`,
       );
 
-      // 5. Every bar fits its output area (the interrupted one has the longest line).
+      // 5. A formula in a table is typeset on one line.
+      const formulas = (await page.evaluate("__live.formulas()")) as {
+        typeset: boolean;
+        height: number;
+        mathjax: boolean;
+      }[];
+      assert(formulas.length === 1, `expected one formula in a table, found ${formulas.length}`);
+      const [formula] = formulas;
+      assert(formula.typeset || !formula.mathjax, "MathJax did not typeset the table's formula");
+      assert(formula.height < 40, `the table's formula is ${formula.height} px high: wrapped?`);
+
+      // 6. Every bar fits its output area (the interrupted one has the longest line).
       const overflowing = (await page.evaluate("__live.overflowingBars()")) as {
         need: number;
         have: number;
