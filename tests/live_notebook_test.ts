@@ -417,7 +417,7 @@ Deno.test({
         (await page.evaluate("Jupyter.notebook.kernel.interrupt(), performance.now()")) as number;
       await waitFor(
         "the long cell to stop after Interrupt",
-        30_000,
+        10_000,
         async () => !(await cellRunning(LONG)),
       );
       const long = await samples(LONG);
