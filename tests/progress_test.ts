@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatProgress, ProgressBar, progressRate } from "../lib/viz/progress.ts";
+import {
+  formatDuration,
+  formatProgress,
+  ProgressBar,
+  progressHtml,
+  progressRate,
+} from "../lib/viz/progress.ts";
 
 /** A clock the test moves by hand, in ms. */
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
@@ -126,4 +132,47 @@ Deno.test("jupyter mode sends display_data once, then update_display_data with t
   const last = sent.at(-1)!.content.data as Record<string, string>;
   assert.match(last["text/plain"], /^10\/10 .* 100% \| loss 2 \| 3\.33 it\/s \| 0:03 elapsed$/);
   assert.match(last["text/html"], /<progress value="100.0" max="100"/);
+});
+
+Deno.test("a loop that stopped early ends its bar without an ETA", async () => {
+  const clock = fakeClock();
+  const out: string[] = [];
+  const bar = new ProgressBar({
+    total: 100,
+    mode: "plain",
+    now: clock.now,
+    write: (t) => out.push(t),
+    barWidth: 4,
+  });
+  clock.advance(1000);
+  bar.update(10);
+  await bar.done({ interrupted: "epoch 1, step 10 of 100" });
+  assert.ok(out[0].includes("ETA 0:09"), out[0]);
+  assert.equal(
+    out.at(-1),
+    " 10/100 [░░░░]  10% | interrupted epoch 1, step 10 of 100 | 10.00 it/s | 0:01 elapsed\n",
+  );
+});
+
+Deno.test("the HTML bar wraps between whole pieces (flex row), so it fits a narrow output", () => {
+  const html = progressHtml({
+    step: 50,
+    total: 200,
+    elapsedSeconds: 10,
+    label: "train",
+    metrics: { loss: 0.25, note: "a<b" },
+  });
+  assert.match(html, /^<div style="display: flex; flex-wrap: wrap;[^"]*max-width: 100%/);
+  assert.match(html, /<progress value="25.0" max="100"/);
+  const pieces = [...html.matchAll(/<span style="white-space: pre">(.*?)<\/span>/g)].map((m) =>
+    m[1]
+  );
+  assert.deepEqual(pieces, [
+    "train   50/200  25%", // the text bar is left out: the <progress> element draws it
+    "| loss 0.2500",
+    "| note a&#60;b",
+    "| 5.00 it/s",
+    "| 0:10 elapsed",
+    "| ETA 0:30",
+  ]);
 });

@@ -66,6 +66,8 @@ export interface ProgressState {
   label?: string;
   metrics?: ProgressMetrics;
   barWidth?: number;
+  /** The loop stopped before `total` (interrupted, diverged): no ETA. */
+  stopped?: boolean;
 }
 
 /**
@@ -111,6 +113,7 @@ export function progressRate(
 /**
  * One progress line, e.g.
  * `training  50/200 [██████░░░░░░░░░░░░░░░░░░]  25% | loss 0.2500 | 5.00 it/s | 0:10 elapsed | ETA 0:30`.
+ * A loop that stopped early (`stopped`) shows no ETA.
  *
  * @example
  * ```ts
@@ -118,6 +121,21 @@ export function progressRate(
  * ```
  */
 export function formatProgress(state: ProgressState): string {
+  return progressParts(state).join(" | ");
+}
+
+/**
+ * The pieces of a progress line (counts with bar and percent, each metric, rate, elapsed, ETA),
+ * which {@linkcode formatProgress} joins with " | ", and the HTML bar lays out so that they wrap
+ * between pieces in a narrow output.
+ *
+ * @example
+ * ```ts
+ * progressParts({ step: 1, total: 2, elapsedSeconds: 1, barWidth: 2 });
+ * // ["1/2 [█░]  50%", "1.00 it/s", "0:01 elapsed", "ETA 0:01"]
+ * ```
+ */
+export function progressParts(state: ProgressState): string[] {
   const { step, total } = state;
   const fraction = total > 0 ? Math.min(1, Math.max(0, step / total)) : 0;
   const width = state.barWidth ?? 24;
@@ -137,8 +155,32 @@ export function formatProgress(state: ProgressState): string {
   else if (rate.perSecond >= 1) parts.push(`${rate.perSecond.toFixed(2)} it/s`);
   else parts.push(`${(1 / rate.perSecond).toFixed(2)} s/it`);
   parts.push(`${formatDuration(state.elapsedSeconds)} elapsed`);
-  if (step < total) parts.push(`ETA ${rate === undefined ? "?" : formatDuration(rate.etaSeconds)}`);
-  return parts.join(" | ");
+  if (step < total && !state.stopped) {
+    parts.push(`ETA ${rate === undefined ? "?" : formatDuration(rate.etaSeconds)}`);
+  }
+  return parts;
+}
+
+/**
+ * The HTML of a bar in Jupyter: a `<progress>` element and the line's pieces (without the text
+ * bar) in a wrapping flex row, each piece kept on one line, so that the whole bar fits the output
+ * area's width however narrow it is (nothing is cut off at the right edge).
+ *
+ * @example
+ * ```ts
+ * progressHtml({ step: 50, total: 200, elapsedSeconds: 10, label: "training" });
+ * ```
+ */
+export function progressHtml(state: ProgressState): string {
+  const percent = state.total > 0 ? Math.min(100, (100 * state.step) / state.total) : 0;
+  const [head, ...rest] = progressParts(state);
+  const piece = (text: string) => `<span style="white-space: pre">${escapeHtml(text)}</span>`;
+  return `<div style="display: flex; flex-wrap: wrap; align-items: center; ` +
+    `gap: 0.1em 0.6em; max-width: 100%; font-family: monospace">` +
+    `<progress value="${percent.toFixed(1)}" max="100" style="flex: 0 1 16em; min-width: 6em">` +
+    `</progress>` +
+    [head.replace(/ \[[█░]*\]/, ""), ...rest.map((part) => `| ${part}`)].map(piece).join("") +
+    `</div>`;
 }
 
 function escapeHtml(text: string): string {
@@ -205,14 +247,19 @@ export class ProgressBar {
 
   /** The current line (what the next draw shows). */
   get text(): string {
-    return formatProgress({
+    return formatProgress(this.#state(this.#finished));
+  }
+
+  #state(final: boolean): ProgressState {
+    return {
       step: this.#step,
       total: this.total,
       elapsedSeconds: (this.#now() - this.#start) / 1000,
       label: this.#options.label,
       metrics: this.#metrics,
       barWidth: this.#options.barWidth,
-    });
+      stopped: final && this.#step < this.total,
+    };
   }
 
   /**
@@ -250,7 +297,8 @@ export class ProgressBar {
   }
 
   #draw(final: boolean): void {
-    const line = this.text;
+    const state = this.#state(final);
+    const line = formatProgress(state);
     switch (this.mode) {
       case "silent":
         break;
@@ -261,14 +309,8 @@ export class ProgressBar {
         this.#write(`${line}\n`);
         break;
       case "jupyter": {
-        const percent = this.total > 0 ? Math.min(100, (100 * this.#step) / this.total) : 0;
         const content = {
-          data: {
-            "text/plain": line,
-            "text/html": `<div style="font-family: monospace; white-space: pre">` +
-              `<progress value="${percent.toFixed(1)}" max="100" style="width: 16em"></progress> ` +
-              `${escapeHtml(line.replace(/ \[[█░]*\]/, ""))}</div>`,
-          },
+          data: { "text/plain": line, "text/html": progressHtml(state) },
           metadata: {},
           transient: { display_id: this.#displayId },
         };
