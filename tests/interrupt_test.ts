@@ -96,3 +96,11 @@ Deno.test("a loop that checks in hands the event loop a turn about every 100 ms"
   clearInterval(timer);
   assert(ticks >= 3, `the timer ran ${ticks} times during 600 ms of work`);
 });
+
+Deno.test("an interrupt reads as one line, not a stack trace", () => {
+  const error = new Interrupted("epoch 2, step 3 of 10");
+  assertEquals(
+    error.stack,
+    "Interrupted: interrupted at epoch 2, step 3 of 10 (Kernel → Interrupt); the state after that step is kept",
+  );
+});

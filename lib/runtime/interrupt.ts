@@ -30,6 +30,8 @@ export class Interrupted extends Error {
   constructor(readonly where: string) {
     super(`interrupted at ${where} (Kernel → Interrupt); the state after that step is kept`);
     this.name = "Interrupted";
+    // A reader asked for this stop: one line, not a stack of the loop's internals.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
