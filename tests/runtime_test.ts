@@ -142,6 +142,8 @@ Deno.test("checkSettings validates every setting at once: a bad one fails before
   }
   Deno.removeSync(notExecutable);
   withEnv("COURSE_BLAS_THREADS", "2", () => assertEquals(checkSettings().COURSE_BLAS_THREADS, "2"));
+  // "none" turns static PNGs off on purpose (the grader does): a valid setting, not a missing file.
+  withEnv("COURSE_CHROMIUM", "none", () => assertEquals(checkSettings().COURSE_CHROMIUM, "none"));
 });
 
 Deno.test("preflight: a COURSE_BLAS_LIB that does not load is an error, not a fallback", () => {

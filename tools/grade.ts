@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, join, relative, resolve } from "node:path";
-import { dataDirSetting, mode, REPO_ROOT } from "../lib/runtime/config.ts";
+import { dataDirSetting, mode, NO_BROWSER, REPO_ROOT } from "../lib/runtime/config.ts";
 import { readNotebook, sourceOf } from "./notebook_file.ts";
 import { editionExercises, type Exercise, makeStudentEdition } from "./student.ts";
 
@@ -154,7 +154,7 @@ export function sandboxCommand(
     COURSE_MODE: mode(),
     COURSE_OUT_DIR: join(scratch, "out"),
     COURSE_PROGRESS: "silent",
-    COURSE_CHROMIUM: "/nonexistent/grading-makes-no-pngs",
+    COURSE_CHROMIUM: NO_BROWSER, // grading makes no static PNGs
     COURSE_BLAS_THREADS: "1",
     LANG: "C.UTF-8",
   };

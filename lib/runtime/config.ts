@@ -222,13 +222,16 @@ export function chromiumSetting(): string | undefined {
   return env("COURSE_CHROMIUM");
 }
 
+/** The value of `COURSE_CHROMIUM` that turns static figure PNGs off on purpose (the grader uses it). */
+export const NO_BROWSER = "none";
+
 /**
- * Throws a {@linkcode SettingError} unless `COURSE_CHROMIUM` is unset or names an executable
- * file.
+ * Throws a {@linkcode SettingError} unless `COURSE_CHROMIUM` is unset, `none` (no static PNGs) or
+ * names an executable file.
  */
 export function checkChromiumSetting(): void {
   const path = chromiumSetting();
-  if (path === undefined) return;
+  if (path === undefined || path === NO_BROWSER) return;
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);

@@ -38,7 +38,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { chromiumSetting } from "../runtime/config.ts";
+import { chromiumSetting, NO_BROWSER } from "../runtime/config.ts";
 
 /** Where the browser is, or why there is none. */
 export interface ChromiumLookup {
@@ -87,7 +87,9 @@ let cachedLookup: ChromiumLookup | undefined;
 export function findChromium(): ChromiumLookup {
   if (cachedLookup !== undefined) return cachedLookup;
   const fromEnv = chromiumSetting();
-  if (fromEnv !== undefined) {
+  if (fromEnv === NO_BROWSER) {
+    cachedLookup = { reason: `COURSE_CHROMIUM=${NO_BROWSER}: static PNGs are off` };
+  } else if (fromEnv !== undefined) {
     cachedLookup = isFile(fromEnv)
       ? { path: fromEnv }
       : { reason: `COURSE_CHROMIUM is "${fromEnv}", which is not a file` };
