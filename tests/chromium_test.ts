@@ -3,6 +3,7 @@
  * runs outside our session, and leaves no process and no profile folder behind, even when the
  * process that started it is killed with SIGKILL. Linux only (they read `/proc`).
  */
+import { pathExists } from "../lib/runtime/files.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { findChromium, openPageRenderer } from "../lib/viz/chromium.ts";
 import { REPO_ROOT } from "../lib/runtime/config.ts";
@@ -175,20 +176,11 @@ Deno.test({
         env: { NO_COLOR: "1" },
       }).output();
       assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
-      assertEquals(await exists(stale), false, "the dead process's folder was deleted");
-      assertEquals(await exists(live), true, "a live process's folder was kept");
+      assertEquals(await pathExists(stale), false, "the dead process's folder was deleted");
+      assertEquals(await pathExists(live), true, "a live process's folder was kept");
     } finally {
       await Deno.remove(stale, { recursive: true }).catch(() => {});
       await Deno.remove(live, { recursive: true }).catch(() => {});
     }
   },
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { pathExists } from "../lib/runtime/files.ts";
 
 function previousDir(figuresDir: string, stem: string): string {
   return `${figuresDir}/.previous-${stem}`;
@@ -36,22 +37,13 @@ async function figuresOf(dir: string, stem: string): Promise<string[]> {
   return names.sort();
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Move the figures of `stem` out of the way before a run (restoring first a set left aside by an
  * interrupted run, which is the last complete one).
  */
 export async function setAsideFigures(figuresDir: string, stem: string): Promise<void> {
   const previous = previousDir(figuresDir, stem);
-  if (await exists(previous)) await restoreFigures(figuresDir, stem);
+  if (await pathExists(previous)) await restoreFigures(figuresDir, stem);
   await Deno.mkdir(previous, { recursive: true });
   for (const name of await figuresOf(figuresDir, stem)) {
     await Deno.rename(`${figuresDir}/${name}`, `${previous}/${name}`);
@@ -66,7 +58,7 @@ export async function keepNewFigures(figuresDir: string, stem: string): Promise<
 /** After a failed run: the new figures are deleted and the previous set moved back. */
 export async function restoreFigures(figuresDir: string, stem: string): Promise<void> {
   const previous = previousDir(figuresDir, stem);
-  if (!(await exists(previous))) return;
+  if (!(await pathExists(previous))) return;
   for (const name of await figuresOf(figuresDir, stem)) await Deno.remove(`${figuresDir}/${name}`);
   for (const name of await figuresOf(previous, stem)) {
     await Deno.rename(`${previous}/${name}`, `${figuresDir}/${name}`);

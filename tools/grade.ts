@@ -22,6 +22,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { dataDirSetting, mode, NO_BROWSER, REPO_ROOT } from "../lib/runtime/config.ts";
 import { readNotebook, sourceOf } from "./notebook_file.ts";
 import { editionExercises, type Exercise, makeStudentEdition } from "./student.ts";
+import { readLines } from "./jupyter.ts";
 
 /** One exercise's grade for one student. */
 export interface Grade {
@@ -247,19 +248,6 @@ export function notebookOf(source: string, file: string, stems: string[]): strin
   if (started && stems.includes(started)) return started;
   return stems.find((stem) => basename(file).includes(stem)) ??
     stems.find((stem) => basename(file).includes(stem.split("_")[0]));
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-    }
-  }
-  if (buffered) yield buffered;
 }
 
 /** The guard and check errors are expected in a student's notebook; other errors are reported. */

@@ -63,3 +63,20 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw new Error(`cannot write ${path}: ${writeErrorMessage(error)}`);
   }
 }
+
+/**
+ * Whether a file or folder exists at `path` (any error reading it counts as "no").
+ *
+ * @example
+ * ```ts
+ * if (await pathExists("out/html/index.html")) console.log("built");
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
