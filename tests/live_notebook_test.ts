@@ -16,7 +16,7 @@
  * kernel and the browser are always shut down (the kernel's processes are killed if they outlive
  * the server). Skipped, saying why, when `jupyter-notebook` or Chromium is not installed.
  */
-import { assert } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { findChromium } from "../lib/viz/chromium.ts";
 import { outDir, REPO_ROOT } from "../lib/runtime/config.ts";
 import { jupyterEnv } from "../tools/jupyter.ts";
@@ -52,7 +52,7 @@ import { createNetwork } from "../lib/nn/network.ts";
 import { tanh } from "../lib/nn/activations.ts";
 import { regression } from "../lib/nn/losses.ts";
 import { makeDataset } from "../lib/nn/minibatches.ts";
-import { SGD } from "../lib/nn/optimizers.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 import { evaluate, networkModel, train } from "../lib/nn/training.ts";
 import { Random } from "../lib/runtime/random.ts";
 
@@ -392,6 +392,10 @@ Deno.test({
         90_000,
         async () => !(await cellRunning(WATCHED)),
       );
+      // A cell that failed before or in the watched one says why (not "the bar did not move").
+      const early = ((await page.evaluate("__live.errors()")) as { index: number; text: string }[])
+        .filter((e) => e.index <= WATCHED);
+      assertEquals(early, [], "error outputs before the training cell ran");
       const watched = await samples(WATCHED);
       const end = watched.find((s, i) => i > 0 && !s.running && watched[i - 1].running)?.t ??
         Infinity;

@@ -2,7 +2,7 @@
  * `deno task save-cells [--check]` — one source for the code a chapter teaches.
  *
  * A chapter shows its algorithm in a code cell that starts with a marker line naming a library
- * module, e.g. `// @save lib/nn/sgd.ts`. The reader runs that cell where the derivation is; later
+ * module, e.g. `// @save lib/nn/training.ts`. The reader runs that cell where the derivation is; later
  * chapters import the same code from the module. This tool copies every marked cell (without
  * the marker line) into its module, between the lines
  *
@@ -59,7 +59,7 @@ interface Region {
  * @example
  * ```ts
  * savedCellsOf("notebooks/03a_linear_regression.ipynb", cells);
- * // [{ notebook: "notebooks/03a_…", cell: 9, module: "lib/nn/sgd.ts", code: "export function …" }]
+ * // [{ notebook: "notebooks/03a_…", cell: 9, module: "lib/nn/training.ts", code: "export function …" }]
  * ```
  */
 export function savedCellsOf(
