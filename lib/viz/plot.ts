@@ -285,6 +285,27 @@ export function staticPngStatus(): { enabled: boolean; reason?: string } {
 }
 
 /**
+ * The most JSON a figure may send to the front end, bytes. A plotly figure travels inside one
+ * Jupyter message; an 8 MB one (a histogram of 400 000 raw values) made jupyter_client reject the
+ * Deno kernel's message as "Invalid Signature" in 2 of 3 runs, and it bloats the saved notebook
+ * and the HTML page. Bin or subsample in the cell instead (`histogram` in `charts.ts` counts).
+ */
+export const MAX_FIGURE_BYTES = 2_000_000;
+
+/** Throw one clear error when `figure` is larger than {@linkcode MAX_FIGURE_BYTES} as JSON. */
+export function checkFigureSize(name: string, figure: unknown): void {
+  const bytes = new TextEncoder().encode(JSON.stringify(figure)).length;
+  if (bytes > MAX_FIGURE_BYTES) {
+    throw new Error(
+      `figure "${name}" is ${(bytes / 1e6).toFixed(1)} MB of JSON, more than ` +
+        `${MAX_FIGURE_BYTES / 1e6} MB: bin or subsample its data in the cell (e.g. histogram() ` +
+        `in lib/viz/charts.ts counts values into bins) — large display messages bloat the ` +
+        `notebook and have broken Jupyter's message signatures`,
+    );
+  }
+}
+
+/**
  * Show a figure and save its PNG: renders `data`/`layout` at a fixed size, saves it as
  * `<outDir()>/figures/<currentNotebook()>-<name>.png`, and inside Jupyter displays one output
  * with the interactive plotly figure, the PNG and a text line. Resolves to nothing, so that a
@@ -310,6 +331,7 @@ export async function showFigure(
   options: FigureSize = {},
 ): Promise<void> {
   const figure = figureJson(data, layout, options);
+  checkFigureSize(name, figure);
   let path: string | undefined;
   let png: Uint8Array | undefined;
   let failure: string | undefined;
