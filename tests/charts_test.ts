@@ -1,5 +1,5 @@
-import { assert, assertThrows } from "./assert.ts";
-import { chartLayout, line, onceInLegend, PALETTE, points } from "../lib/viz/charts.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { chartLayout, histogram, line, onceInLegend, PALETTE, points } from "../lib/viz/charts.ts";
 
 Deno.test("line and points: palette colours, dashes, markers, panels, legend entries", () => {
   const a = line([1, 2], [3, 4], "a") as unknown as Record<string, unknown>;
@@ -76,4 +76,30 @@ Deno.test("onceInLegend: a repeated name gets no second legend entry, unless it 
     { ...line([1], [4], "run"), showlegend: true },
   ]) as unknown as { showlegend?: boolean }[];
   assert(JSON.stringify(traces.map((t) => t.showlegend)) === "[null,false,null,true]");
+});
+
+Deno.test("histogram counts into [start + k·size, start + (k+1)·size), leaves out what is outside, sends only the bins", () => {
+  const values = [0, 0.019, 0.02, 0.5, 0.999, 1, -0.1, 0.04];
+  const trace = histogram(values, "h", { start: 0, end: 1, size: 0.02 }) as unknown as {
+    x: number[];
+    y: number[];
+    width: number;
+    type: string;
+  };
+  assertEquals(trace.type, "bar");
+  assertEquals(trace.x.length, 50);
+  assertEquals(trace.width, 0.02);
+  assertEquals([trace.y[0], trace.y[1], trace.y[2], trace.y[25], trace.y[49]], [2, 1, 1, 1, 1]);
+  assertEquals(trace.y.reduce((a, b) => a + b, 0), 6); // 1 and −0.1 are outside [0, 1)
+  const fractions = histogram(values, "h", { start: 0, end: 1, size: 0.02 }, 0, {
+    probability: true,
+  }) as unknown as { y: number[] };
+  assertEquals(fractions.y[0], 2 / values.length);
+  const many = histogram(new Float32Array(400_000).fill(0.3), "many", {
+    start: 0,
+    end: 1,
+    size: 0.02,
+  });
+  assert(JSON.stringify(many).length < 5_000, "400 000 values become 50 bars");
+  assertThrows(() => histogram([1], "bad", { start: 1, end: 0, size: 0.1 }), Error, "bins need");
 });

@@ -3,7 +3,14 @@ import { decode as decodePng } from "fast-png";
 import type { Plot } from "nodeplotlib";
 import { findChromium } from "../lib/viz/chromium.ts";
 import { figurePath } from "../lib/viz/figure.ts";
-import { figureJson, figureLayout, renderFigurePng, showFigure } from "../lib/viz/plot.ts";
+import {
+  checkFigureSize,
+  figureJson,
+  figureLayout,
+  MAX_FIGURE_BYTES,
+  renderFigurePng,
+  showFigure,
+} from "../lib/viz/plot.ts";
 
 const chromium = findChromium();
 const noChromium = chromium.path === undefined;
@@ -122,4 +129,15 @@ Deno.test("without a browser figures still work, and one line says PNGs are off"
   // No PNG was written.
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a figure over 2 MB of JSON is refused with one message naming it and the fix", () => {
+  const small = figureJson([{ x: [1, 2, 3], type: "scatter" } as Plot], {});
+  checkFigureSize("small", small); // no error
+  const big = figureJson([{ x: Array.from({ length: 200_000 }, (_, i) => i / 7) } as Plot], {});
+  assert.throws(
+    () => checkFigureSize("activations", big),
+    /figure "activations" is \d+\.\d MB of JSON, more than 2 MB: bin or subsample/,
+  );
+  assert.ok(MAX_FIGURE_BYTES === 2_000_000);
 });
