@@ -183,8 +183,7 @@ async function main(args: string[]): Promise<number> {
     COURSE_OUT_DIR: out,
     COURSE_WASM_THREADS: String(wasmThreadsSetting() ?? share.threads),
     // Progress bars print a line every 10 s instead of updating a display hundreds of times:
-    // that is what a saved notebook should keep, and it spares the kernel's IOPub channel (an
-    // "Invalid Signature" failure was seen after many updates).
+    // that is what a saved notebook should keep.
     COURSE_PROGRESS: progressSetting() ?? "plain",
   };
 
@@ -262,8 +261,9 @@ async function reproduceOne(
   let result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
   let reruns = 0;
   if (result.failure?.index === -1) {
-    // Jupyter itself failed, not a cell (seen: "ValueError: Invalid Signature" on a message from
-    // the Deno kernel): a last resort, run the notebook once more in a fresh kernel, and say so.
+    // Jupyter itself failed, not a cell (seen: "ValueError: Invalid Signature" on an 8 MB display
+    // message of the Deno kernel; figures are now capped at 2 MB, see lib/viz/plot.ts): a last
+    // resort, run the notebook once more in a fresh kernel, and say so in the summary.
     console.warn(`${counter} ${stem}: ${result.failure.message.split("\n")[0]}; running it again`);
     reruns++;
     await restoreFigures(figures, stem);
