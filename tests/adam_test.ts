@@ -67,7 +67,15 @@ Deno.test("Adam rejects bad settings and gradients", async () => {
   let message = "";
   await minimizeAdam(wrong, [0, 0]).catch((e) => message = (e as Error).message);
   assert(message.includes("gradient of length 3"), message);
+  // A gradient of the wrong shape is refused, not broadcast (the same check as SGD's).
+  const w = tf.variable(tf.zeros([2, 3]));
+  const g = tf.zeros([3, 2]);
+  const params = [{ variable: w, role: "weight" as const }];
+  assertThrows(() => new Adam().step(params, [g]), Error, "gradient 0 has shape [3,2]");
+  assertThrows(() => new Adam().step(params, []), Error, "1 parameters but 0 gradients");
+  tf.dispose([w, g]);
 });
+
 Deno.test("Adam: first step moves each weight by about η; converges on a bowl; frees its moments", () => {
   const w = tf.variable(tf.tensor1d([3, -2]));
   const params = [{ variable: w, role: "weight" as const }];

@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Parameter } from "./optimizer.ts";
+import { checkStepInputs, type Parameter } from "./optimizer.ts";
 import type { IterationCallback, Objective, OptimizeResult, StopReason } from "./lbfgs.ts";
 
 /** Settings of {@linkcode Adam} (and of {@linkcode minimizeAdam}). */
@@ -77,9 +77,7 @@ export class Adam {
 
   /** Update every parameter in place from its gradient (same order, same shapes). */
   step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void {
-    if (params.length !== grads.length) {
-      throw new Error(`Adam.step: ${params.length} parameters but ${grads.length} gradients`);
-    }
+    checkStepInputs("Adam", params, grads);
     this.#t++;
     const c1 = 1 - this.beta1 ** this.#t;
     const c2 = 1 - this.beta2 ** this.#t;

@@ -22,3 +22,30 @@ export interface Optimizer {
   /** Update the parameters in place from their gradients (same order). */
   step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void;
 }
+
+/**
+ * Check an optimiser step's inputs: one gradient per parameter, each of its parameter's shape; or
+ * throw one error naming the optimiser (`"SGD"`, `"Adam"`) and the first mismatch.
+ *
+ * @example
+ * ```ts
+ * checkStepInputs("SGD", params, grads);
+ * ```
+ */
+export function checkStepInputs(
+  optimizer: string,
+  params: readonly Parameter[],
+  grads: readonly tf.Tensor[],
+): void {
+  if (params.length !== grads.length) {
+    throw new Error(`${optimizer}.step: ${params.length} parameters but ${grads.length} gradients`);
+  }
+  params.forEach((p, i) => {
+    const [a, b] = [p.variable.shape, grads[i].shape];
+    if (a.length !== b.length || a.some((size, k) => size !== b[k])) {
+      throw new Error(
+        `${optimizer}.step: gradient ${i} has shape [${b}], its parameter [${a}]`,
+      );
+    }
+  });
+}

@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
-import type { Parameter } from "./optimizer.ts";
+import { checkStepInputs, type Parameter } from "./optimizer.ts";
 
 /**
  * The fused kernel of one SGD update: inputs w, g (and the velocity v with momentum), attributes
@@ -83,18 +83,7 @@ export class SGD {
 
   /** Update every parameter in place from its gradient (same order, same shapes). */
   step(params: readonly Parameter[], grads: readonly tf.Tensor[]): void {
-    if (params.length !== grads.length) {
-      throw new Error(`SGD.step: ${params.length} parameters but ${grads.length} gradients`);
-    }
-    params.forEach((p, i) => {
-      if (!tf.util.arraysEqual(p.variable.shape, grads[i].shape)) {
-        throw new Error(
-          `SGD.step: gradient ${i} has shape [${
-            grads[i].shape
-          }], its parameter [${p.variable.shape}]`,
-        );
-      }
-    });
+    checkStepInputs("SGD", params, grads);
     const eta = this.learningRate;
     const fused = tf.getKernel(SGD_STEP_KERNEL, tf.getBackend()) !== undefined;
     tf.tidy(() => {
