@@ -27,6 +27,7 @@ import {
   mode as courseMode,
   outDir,
   progressSetting,
+  REPO_ROOT,
   wasmThreadsSetting,
 } from "../lib/runtime/config.ts";
 import {
@@ -46,6 +47,9 @@ import type { NotebookReport } from "./report.ts";
 
 export type { NotebookReport } from "./report.ts";
 import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
+import { FULL_MODE_TABLE, recordFullModeRun } from "./result_quotes.ts";
+import { type ResultsFile, resultsPath } from "../lib/runtime/results.ts";
+import { cpuInfo } from "../bench/machine.ts";
 
 /**
  * Seconds each notebook took in a measured full-mode run, one at a time (README). Only
@@ -258,6 +262,9 @@ async function reproduceOne(
   const jupyterOptions = { cellTimeoutSeconds: options.cellTimeoutSeconds, env: options.env };
   const figures = `${out}/figures`;
   await setAsideFigures(figures, stem);
+  const runMode = options.env.COURSE_MODE === "full" ? "full" : "quick";
+  const results = resultsPath(out, stem, runMode);
+  await Deno.remove(results).catch(() => {}); // this run's results only, never the last run's
   let result = await executeNotebook(path, executed, { ...jupyterOptions, onEvent: progress });
   let reruns = 0;
   if (result.failure?.index === -1) {
@@ -301,8 +308,23 @@ async function reproduceOne(
       problems.push({ cell: 0, firstLine: "", message: (error as Error).message });
     }
   }
-  const ok = result.ok && problems.length === 0;
+  let ok = result.ok && problems.length === 0;
   await (ok ? keepNewFigures : restoreFigures)(figures, stem);
+  if (ok && runMode === "full" && path === `${REPO_ROOT}/notebooks/${stem}.ipynb`) {
+    // A complete full-mode run of a course notebook: its results are what the prose may quote.
+    try {
+      await recordFullModeRun(`${REPO_ROOT}/${FULL_MODE_TABLE}`, stem, {
+        recorded: new Date().toISOString().slice(0, 10),
+        commit: await commitOfWorkTree(),
+        machine: machineLine(),
+        seconds: Math.round(seconds),
+        results: await readRecordedResults(results),
+      });
+    } catch (error) {
+      ok = false;
+      problems.push({ cell: 0, firstLine: "", message: (error as Error).message });
+    }
+  }
   const cells = notebook.cells.filter((c) => c.cell_type === "code").length;
   console.log(`${counter} ${stem}: ${ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`);
   for (const p of problems) {
@@ -372,4 +394,34 @@ if (import.meta.main) {
     console.error(`reproduce: ${(error as Error).message}`);
     Deno.exit(2);
   }
+}
+
+/** The results a notebook's run recorded (none: an empty set). */
+async function readRecordedResults(path: string): Promise<Record<string, number>> {
+  try {
+    return (JSON.parse(await Deno.readTextFile(path)) as ResultsFile).results;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw new Error(`cannot read the recorded results ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The checked-out commit, with "+changes" when notebooks/ or lib/ differ from it. */
+async function commitOfWorkTree(): Promise<string> {
+  const git = async (...args: string[]) => {
+    const run = await new Deno.Command("git", { args, cwd: REPO_ROOT, stderr: "null" }).output();
+    return run.success ? new TextDecoder().decode(run.stdout).trim() : undefined;
+  };
+  const commit = await git("rev-parse", "--short", "HEAD");
+  if (commit === undefined) return "unknown";
+  const changes = await git("status", "--porcelain", "--", "notebooks", "lib");
+  return changes === "" ? commit : `${commit}+changes`;
+}
+
+/** "2 × AMD EPYC (avx2 avx512f)": the cores, model and widest vector extensions. */
+function machineLine(): string {
+  const cpu = cpuInfo();
+  const widest = cpu?.vectorExtensions.filter((f) => /^avx2$|^avx512f$|^amx/.test(f)) ?? [];
+  return `${navigator.hardwareConcurrency} × ${cpu?.model ?? "unknown CPU"}` +
+    (widest.length > 0 ? ` (${widest.join(" ")})` : "");
 }
