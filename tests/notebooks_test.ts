@@ -18,6 +18,8 @@ import { REPO_ROOT } from "../lib/runtime/config.ts";
 import { missingExternalFiles } from "../lib/data/external.ts";
 import { NOTEBOOK_DATA } from "../tools/notebook_data.ts";
 import { needsData } from "./external_data.ts";
+import { findQuotes, quoteProblems } from "../tools/result_quotes.ts";
+import { resultsPath } from "../lib/runtime/results.ts";
 
 const notebooks = await listNotebooks();
 /** The notebooks whose required external data is here (all of them when the data is present). */
@@ -78,6 +80,30 @@ Deno.test("every notebook runs in quick mode through Jupyter without an error ou
     // Every notebook prints its mode and backend first.
     assert(printedText(executed).join("").includes(`${stem} · mode quick · backend `), stem);
   }
+});
+
+Deno.test("every quick-mode number a notebook's Markdown quotes is what its quick run recorded", async () => {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const path of runnable) {
+    const stem = stemOf(path);
+    let recorded: Record<string, number> | undefined;
+    try {
+      const file = await Deno.readTextFile(resultsPath(out, stem, "quick"));
+      recorded = (JSON.parse(file) as { results: Record<string, number> }).results;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const source = await readNotebook(path);
+    for (const [i, cell] of source.cells.entries()) {
+      if (cell.cell_type !== "markdown") continue;
+      const quotes = findQuotes(textOf(cell.source)).quotes.filter((q) => q.mode === "quick");
+      checked += quotes.length;
+      problems.push(...quoteProblems(`${stem}.ipynb cell ${i + 1}`, quotes, { quick: recorded }));
+    }
+  }
+  assertEquals(problems, [], problems.join("\n"));
+  assert(checked > 0, "no quick-mode quote found: are the markers gone?");
 });
 
 if (lacking.length > 0) {

@@ -37,6 +37,9 @@ export type FullModeTable = Record<string, FullModeEntry>;
 /** A number quoted in prose with a marker naming the result it quotes. */
 export interface Quote {
   mode: "quick" | "full";
+  /** The notebook named in the marker (`<!-- full: 04_backpropagation/test_accuracy_pct -->`, as
+   * the README writes them); undefined in a notebook's own Markdown. */
+  notebook?: string;
   name: string;
   /** The number as written, e.g. "1.4\times10^{-2}" or "60 000". */
   text: string;
@@ -72,12 +75,19 @@ export function findQuotes(text: string): { quotes: Quote[]; problems: string[] 
   const problems: string[] = [];
   const parsedMarkers = new Set<number>();
   for (const m of text.matchAll(QUOTE)) {
-    const [, whole, decimals = "", latexExp, plainExp, mode, name] = m;
+    const [, whole, decimals = "", latexExp, plainExp, mode, qualified] = m;
+    const slash = qualified.indexOf("/");
+    const notebook = slash < 0 ? undefined : qualified.slice(0, slash);
+    const name = qualified.slice(slash + 1);
     const markerIndex = m.index! + m[0].lastIndexOf("<!--");
     parsedMarkers.add(markerIndex);
     const line = lineOf(text, markerIndex);
     if (mode !== "full" && mode !== "quick") {
       problems.push(`line ${line}: marker mode "${mode}" is neither full nor quick`);
+      continue;
+    }
+    if (notebook !== undefined && !/^\d\d[a-z]?_\w+$/.test(notebook)) {
+      problems.push(`line ${line}: "${notebook}" in a marker is not a notebook's file stem`);
       continue;
     }
     if (!RESULT_NAME.test(name)) {
@@ -86,12 +96,13 @@ export function findQuotes(text: string): { quotes: Quote[]; problems: string[] 
     }
     const digits = whole.replace(new RegExp(GROUP, "g"), "");
     const exponent = Number(latexExp ?? plainExp ?? 0);
-    const mantissa = Number(decimals === "" ? digits : `${digits}.${decimals}`);
+    const mantissa = decimals === "" ? digits : `${digits}.${decimals}`;
     quotes.push({
       mode,
+      ...(notebook === undefined ? {} : { notebook }),
       name,
       text: m[0].slice(0, m[0].lastIndexOf("<!--")).trim(),
-      value: mantissa * 10 ** exponent,
+      value: Number(`${mantissa}e${exponent}`), // 1.4e-2 exactly, not 1.4 × 0.01
       decimals: decimals.length,
       exponent,
       line,
@@ -161,11 +172,15 @@ export function unmarkedFullModeNumbers(text: string): string[] {
   const found: string[] = [];
   const withoutMarked = text.replace(QUOTE, " ");
   // Sentences: split at ". " / newline pairs, keeping it simple and conservative.
-  const sentences = withoutMarked.split(/(?<=[.;:!?])\s+(?=[A-Z*(])|\n\s*\n|\n\s*[-*] /);
+  const sentences = withoutMarked.split(
+    /(?<=[.;!?])\s+(?=[A-Z*(])|\n\s*\n|\n\s*[-*] |\n(?=\s*\|)/,
+  );
   for (const sentence of sentences) {
     if (!/full[ -]mode/i.test(sentence)) continue;
+    // Settings ("η = 0.5"), sizes ("256×192") and timings ("55.5 min", machine-dependent and
+    // dated where stated) are not results.
     const measured = sentence.match(
-      /\d+\.\d+|\d+\s*(?:%|×)|\\times\s*10\^|(?<![\w^{])10\^\{?-?\d/g,
+      /(?<!=\s*\$?\s*)(?<![\d.])\d+\.\d+(?![\d.]|\s*(?:s|ms|min|h)\b)|\d+\s*%|\d+\s*×(?!\s*\d)|\\times\s*10\^/g,
     );
     if (measured !== null) {
       found.push(`${sentence.replace(/\s+/g, " ").trim().slice(0, 160)} [${measured.join(", ")}]`);
