@@ -61,8 +61,41 @@ function loadRenderer(): Promise<Uint8Array[]> {
   return fonts;
 }
 
-function escapeXml(text: string): string {
+/**
+ * Text made safe to put inside an SVG/XML element or attribute: `<`, `>`, `&`, `"` and `'` become
+ * character references.
+ *
+ * @example
+ * ```ts
+ * escapeXml("a < b & c"); // "a &#60; b &#38; c"
+ * ```
+ */
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Render a whole SVG document to PNG bytes with resvg and the course's DejaVu Sans fonts (no
+ * system fonts, so the same pixels on every machine), at the size the SVG states.
+ *
+ * @example
+ * ```ts
+ * const png = await renderSvgPng('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"/>');
+ * ```
+ */
+export async function renderSvgPng(svg: string): Promise<Uint8Array> {
+  const fontBuffers = await loadRenderer();
+  const resvg = new Resvg(svg, {
+    font: { fontBuffers, loadSystemFonts: false, defaultFontFamily: "DejaVu Sans" },
+    background: "#ffffff",
+  });
+  const rendered = resvg.render();
+  try {
+    return rendered.asPng();
+  } finally {
+    rendered.free();
+    resvg.free();
+  }
 }
 
 /**

@@ -1,0 +1,24 @@
+import { assertEquals, assertThrows } from "./assert.ts";
+import { classPoints, confusionHeatmap, heatmap } from "../lib/viz/class_charts.ts";
+
+Deno.test("class charts: heat map, points by class and confusion matrix check their shapes", () => {
+  const map = heatmap({ x: [0, 1], y: [0, 1, 2], z: [[0, 1], [1, 0], [0, 0]] }, {
+    range: [0, 1],
+    panel: 2,
+  }) as unknown as Record<string, unknown>;
+  assertEquals([map.zmin, map.zmax, map.xaxis, map.showscale], [0, 1, "x2", false]);
+  assertThrows(() => heatmap({ x: [0, 1], y: [0], z: [[0]] }), Error, "one value per x");
+  const byClass = classPoints([1, 2, 3], [4, 5, 6], [1, 0, 1], ["a", "b"]) as unknown as {
+    x: number[];
+    name: string;
+  }[];
+  assertEquals(byClass.map((t) => [t.name, t.x]), [["a", [2]], ["b", [1, 3]]]);
+  assertThrows(() => classPoints([1], [1, 2], [0], ["a"]), Error, "differ in number");
+  const confusion = confusionHeatmap([[9, 1], [0, 10]], ["cat", "dog"]) as unknown as {
+    z: number[][];
+    y: string[];
+  };
+  assertEquals(confusion.z, [[0, 10], [9, 1]]); // the first true class drawn at the top
+  assertEquals(confusion.y, ["dog", "cat"]);
+  assertThrows(() => confusionHeatmap([[1]], ["a", "b"]), Error, "2×2");
+});
