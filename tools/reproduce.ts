@@ -64,6 +64,7 @@ export const EXPECTED_FULL_SECONDS: Readonly<Record<string, number>> = {
   "05a_figure_5_6": 490,
   "07a_gatys_figure_1": 479,
   "06_cnn": 371,
+  "03d_sgd_practice": 300,
   "04_backpropagation": 254,
   "07_style_transfer": 113,
 };
