@@ -180,7 +180,7 @@ export function unmarkedFullModeNumbers(text: string): string[] {
     // Settings ("η = 0.5"), sizes ("256×192") and timings ("55.5 min", machine-dependent and
     // dated where stated) are not results.
     const measured = sentence.match(
-      /(?<!=\s*\$?\s*)(?<![\d.])\d+\.\d+(?![\d.]|\s*(?:s|ms|min|h)\b)|\d+\s*%|\d+\s*×(?!\s*\d)|\\times\s*10\^/g,
+      /(?<!=\s*\$?\s*|§\s*)(?<![\d.])\d+\.\d+(?![\d.]|\s*(?:s|ms|min|h)\b)|\d+\s*%|\d+\s*×(?!\s*\d)|\\times\s*10\^/g,
     );
     if (measured !== null) {
       found.push(`${sentence.replace(/\s+/g, " ").trim().slice(0, 160)} [${measured.join(", ")}]`);
