@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "./assert.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
+import { checkExercise, exerciseResult, resetExercises } from "../lib/chapters/exercises.ts";
 import { backward } from "../lib/nn/network.ts";
 import type { BackwardFn } from "../lib/chapters/exercise_checks_networks.ts";
 import {
@@ -226,5 +227,18 @@ Deno.test("7 two-loop recursion: the library's passes; ρ not inverted, loops sw
       return lbfgsDirection(g, s, y);
     }),
     /changed the stored pairs/,
+  );
+});
+
+Deno.test("a check whose code calls another exercise's stub says which one is not written", async () => {
+  resetExercises();
+  await checkExercise("5-gradient", () =>
+    checkSparseAutoencoderGradients((ae, Xin, X, options) => {
+      if (options?.sparsity) throw new Error("not written yet: 5-kl — return β s");
+      return autoencoderGradients(ae, Xin, X, options);
+    }), { throwOnFail: false });
+  assertEquals(
+    exerciseResult("5-gradient")?.message,
+    "not written yet: it calls exercise 5-kl, which is not written yet",
   );
 });
