@@ -72,6 +72,10 @@ export function namedFactor(k: number, N: number, M: number): string {
   return k.toPrecision(3);
 }
 
+/** {@linkcode namedFactor} with a minus sign for a negative k. */
+const signedFactor = (k: number, N: number, M: number): string =>
+  `${k < 0 ? "−" : ""}${namedFactor(Math.abs(k), N, M)}`;
+
 /** Random 1×h×w×N feature maps as a tensor and as float64 values. */
 function randomMaps(shape: [number, number, number, number], seed: string, lo = -1, hi = 1) {
   const values = Float64Array.from(
@@ -146,7 +150,8 @@ export function checkGramMatrix(gramMatrix: GramMatrixFn): Diagnosis {
       if (k !== undefined) {
         return {
           pass: false,
-          message: `${what} is ${k < 0 ? "−" : ""}${namedFactor(Math.abs(k), N, M)} × Σ_k F_ik F_jk: not divided as the paper ` +
+          message:
+            `${what} is ${signedFactor(k, N, M)} × Σ_k F_ik F_jk: not divided as the paper ` +
             "does — the paper's G is the plain sum, and its 1/(4 N_l² M_l²) belongs to E_l",
         };
       }
@@ -212,7 +217,7 @@ export function checkStyleLayerGradient(styleLayerGradient: StyleLayerGradientFn
     if (k !== undefined) {
       return {
         pass: false,
-        message: `${name} is ${k < 0 ? "−" : ""}${namedFactor(Math.abs(k), N, M)} × the derivative of E_l: not divided as ` +
+        message: `${name} is ${signedFactor(k, N, M)} × the derivative of E_l: not divided as ` +
           "the paper does — E_l = Σ(G − A)²/(4 N_l² M_l²); differentiate that, factors included" +
           (k < 0 ? " (and a sign?)" : ""),
       };

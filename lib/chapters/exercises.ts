@@ -115,9 +115,9 @@ export function requireExercise(...ids: string[]): void {
   throw new Error(
     `this cell needs ${missing.length === 1 ? "exercise" : "exercises"} ${
       missing.join(", ")
-    }: finish ${missing.length === 1 ? "it" : "them"} first and run the check cell — ${
-      why.join("; ")
-    }`,
+    }: finish ${missing.length === 1 ? "it" : "them"} first and run ${
+      missing.length === 1 ? "its check cell" : "their check cells"
+    } — ${why.join("; ")}`,
   );
 }
 
