@@ -242,3 +242,12 @@ Deno.test("a check whose code calls another exercise's stub says which one is no
     "not written yet: it calls exercise 5-kl, which is not written yet",
   );
 });
+
+Deno.test("a backward pass that leaves a layer's gradient out is told which entry is missing", () => {
+  assertFailsWith(
+    checkBackward((net, pass, D) =>
+      backward(net, pass, D).map((g, i) => (i === 0 ? undefined : g) as tf.Tensor)
+    ),
+    /grads\[0\] \(∂E\/∂W⁽¹⁾\) is not a tensor/,
+  );
+});

@@ -104,6 +104,16 @@ export function checkBackward(backward: BackwardFn): Diagnosis {
             } gradients, expected 2L = ${2 * L}: ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, ∂E/∂W⁽²⁾, … in this order`,
           };
         }
+        const missing = grads.findIndex((g) => !(g instanceof tf.Tensor));
+        if (missing >= 0) {
+          const l = Math.floor(missing / 2) + 1;
+          return {
+            pass: false,
+            message: `${where}: grads[${missing}] (∂E/∂${missing % 2 === 0 ? "W" : "b"}⁽${
+              superscript(l)
+            }⁾) is not a tensor — is every layer's entry filled?`,
+          };
+        }
         const errorWith = (l: number, part: "W" | "b") => (value: tf.Tensor) => {
           const layers = net.layers.map((layer, i): DenseLayer =>
             i === l ? { ...layer, [part]: value as tf.Variable } : layer
@@ -256,6 +266,15 @@ export function checkSparseAutoencoderGradients(
             message: `grads must hold ${names.length} gradients (${names.join(", ")}), not ${
               Array.isArray(grads) ? grads.length : "none"
             }`,
+          };
+        }
+        const missing = [mine.loss, ...grads].findIndex((g) => !(g instanceof tf.Tensor));
+        if (missing >= 0) {
+          return {
+            pass: false,
+            message:
+              `${missing === 0 ? "loss" : `grads[${missing - 1}] (∂J/∂${names[missing - 1]})`} ` +
+              "is not a tensor",
           };
         }
         const diagnoses = [
