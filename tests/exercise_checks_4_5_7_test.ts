@@ -35,8 +35,10 @@ function assertFailsWith(result: { pass: boolean; message: string }, pattern: Re
   assert(pattern.test(result.message), `message "${result.message}" does not match ${pattern}`);
 }
 
-/** A backward pass over the layers with one planted mistake (no dropout). */
-function backwardWith(mistake: "sign" | "sum" | "transposed" | "no-slope"): BackwardFn {
+/** A backward pass over the layers with one planted mistake (it never applies dropout masks). */
+function backwardWith(
+  mistake: "sign" | "sum" | "transposed" | "no-slope" | "masks-ignored",
+): BackwardFn {
   return (net, pass, D) =>
     tf.tidy(() => {
       const L = net.layers.length, N = pass.y.shape[1] ?? 1;
@@ -66,6 +68,10 @@ Deno.test("4 backward: the library's passes; sign, sum for mean, transpose, miss
   assertFailsWith(
     checkBackward(backwardWith("transposed")),
     /∂E\/∂W⁽²⁾ has shape 5×3, expected 3×5 — transposed\?/,
+  );
+  assertFailsWith(
+    checkBackward(backwardWith("masks-ignored")),
+    /with dropout masks\): ∂E\/∂W⁽².*without dropout every gradient agrees/,
   );
   assertFailsWith(
     checkBackward(backwardWith("no-slope")),

@@ -22,6 +22,7 @@ import {
   createNetwork,
   type DenseLayer,
   disposeNetwork,
+  dropoutMasks,
   forward,
   type ForwardPass,
   type Network,
@@ -69,32 +70,44 @@ function scoped<T>(body: () => T): T {
 const superscript = (l: number): string => String(l).replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d]);
 
 /** The networks the backward pass is checked on: depth, hidden f and output pair vary. */
-const BACKWARD_CASES: { sizes: number[]; hidden: Activation; output: OutputLayer }[] = [
+const BACKWARD_CASES: {
+  sizes: number[];
+  hidden: Activation;
+  output: OutputLayer;
+  dropout?: boolean;
+}[] = [
   { sizes: [4, 5, 3], hidden: tanh, output: multiclassClassification },
   { sizes: [3, 6, 5, 2], hidden: logistic, output: binaryClassification },
   { sizes: [4, 5, 4, 3, 2], hidden: softplus, output: regression },
+  { sizes: [4, 6, 5, 3], hidden: logistic, output: multiclassClassification, dropout: true },
 ];
 
 /**
- * Check exercise 4-backward's `backward` on three networks (4-5-3 tanh/softmax, 3-6-5-2
- * logistic/logistic, 4-5-4-3-2 softplus/identity) and a minibatch of N = 7: every ∂E/∂W⁽ˡ⁾ and
+ * Check exercise 4-backward's `backward` on four networks (4-5-3 tanh/softmax, 3-6-5-2
+ * logistic/logistic, 4-5-4-3-2 softplus/identity, and 4-6-5-3 logistic/softmax with dropout
+ * masks on the input and hidden layers) and a minibatch of N = 7: every ∂E/∂W⁽ˡ⁾ and
  * ∂E/∂b⁽ˡ⁾ against central differences of E through `forward`. A fail names the network, the
  * parameter and the kind of mistake; when the output layer agrees and a lower layer does not, it
  * says so (the step from Δ⁽ˡ⁾ to Δ⁽ˡ⁻¹⁾ is then the place to look).
  */
 export function checkBackward(backward: BackwardFn): Diagnosis {
   const N = 7;
-  for (const [c, { sizes, hidden, output }] of BACKWARD_CASES.entries()) {
+  for (const [c, { sizes, hidden, output, dropout }] of BACKWARD_CASES.entries()) {
     const where = `on the ${
       sizes.join("-")
-    } network (${hidden.name} hidden units, ${output.problem} output)`;
+    } network (${hidden.name} hidden units, ${output.problem} output${
+      dropout ? ", with dropout masks" : ""
+    })`;
     const diagnosis = scoped((): Diagnosis => {
       const rng = randomFor(`check-4-backward/${c}`);
       const net = createNetwork(sizes, hidden, output, rng.derive("init"));
       try {
         const X = rng.derive("X").normalTensor([sizes[0], N]);
         const D = targetsFor(output, sizes[sizes.length - 1], N, `check-4-backward/${c}/D`);
-        const grads = backward(net, forward(net, X), D);
+        const masks = dropout
+          ? dropoutMasks(net, N, { input: 0.2, hidden: 0.5 }, rng.derive("masks"))
+          : undefined;
+        const grads = backward(net, forward(net, X, masks), D);
         const L = net.layers.length;
         if (!Array.isArray(grads) || grads.length !== 2 * L) {
           return {
@@ -119,7 +132,7 @@ export function checkBackward(backward: BackwardFn): Diagnosis {
             i === l ? { ...layer, [part]: value as tf.Variable } : layer
           );
           const changed: Network = { ...net, layers };
-          return net.output.error(forward(changed, X).y, D);
+          return net.output.error(forward(changed, X, masks).y, D);
         };
         const failures: { layer: number; diagnosis: Diagnosis }[] = [];
         for (let l = L; l >= 1; l--) {
@@ -140,7 +153,10 @@ export function checkBackward(backward: BackwardFn): Diagnosis {
         return {
           pass: false,
           message: `${where}: ${first.diagnosis.message}${
-            outputAgrees
+            dropout
+              ? " (without dropout every gradient agrees: the masks multiplied Z⁽ˡ⁾ in the " +
+                "forward pass, so Z⁽ˡ⁾ is no longer f(U⁽ˡ⁾))"
+              : outputAgrees
               ? ` (layers ${first.layer + 1}…${L} agree: look at how Δ goes down from layer ${
                 first.layer + 1
               } to layer ${first.layer})`
@@ -155,8 +171,8 @@ export function checkBackward(backward: BackwardFn): Diagnosis {
   }
   return {
     pass: true,
-    message: "every ∂E/∂W⁽ˡ⁾ and ∂E/∂b⁽ˡ⁾ of three networks (2–4 layers, three hidden f and " +
-      "all three output pairs, N = 7) agrees with central differences",
+    message: "every ∂E/∂W⁽ˡ⁾ and ∂E/∂b⁽ˡ⁾ of four networks (2–4 layers, three hidden f, all " +
+      "three output pairs, one with dropout masks; N = 7) agrees with central differences",
   };
 }
 
