@@ -16,12 +16,31 @@ import { REPO_ROOT } from "../lib/runtime/config.ts";
 const edition = await Deno.makeTempDir({ prefix: "edition-" });
 const exercises = await makeStudentEdition(edition);
 
-Deno.test("the student edition has the chapter-3 exercises as stubs, and every notebook type-checks", async () => {
-  assertEquals(exercises.map((e) => e.id), ["3a-gradient", "3a-sgd", "3b-delta", "3c-softmax"]);
+Deno.test("the student edition has the ten exercises (chapters 3, 4, 5, 7) as stubs, and every notebook type-checks", async () => {
+  assertEquals(exercises.map((e) => e.id), [
+    "3a-gradient",
+    "3a-sgd",
+    "3b-delta",
+    "3c-softmax",
+    "4-backward",
+    "5-kl",
+    "5-gradient",
+    "7-gram",
+    "7-style-gradient",
+    "7-two-loop",
+  ]);
   const text = await Deno.readTextFile(join(edition, "notebooks/03a_linear_regression.ipynb"));
   assert(!text.includes("BEGIN EXERCISE") && !text.includes("tf.div(tf.sub(Y, D), N)"));
   assert(text.includes("not written yet: 3a-gradient"));
   assertEquals(await typeCheckEdition(edition), []);
+});
+
+Deno.test("every exercise notebook of the edition, filled with the solutions, is the course's notebook", async () => {
+  for (const stem of new Set(exercises.map((e) => e.notebook))) {
+    const original = await readNotebook(join(REPO_ROOT, "notebooks", `${stem}.ipynb`));
+    const refilled = await filled(stem);
+    assertEquals(refilled.cells.map((c) => sourceOf(c)), original.cells.map((c) => sourceOf(c)));
+  }
 });
 
 const code = (source: string): Cell => ({

@@ -8,14 +8,20 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { randomFor } from "../runtime/random.ts";
-import { diagnoseStep, diagnoseValues, type Diagnosis, valuesOf } from "../nn/diagnose.ts";
+import {
+  diagnoseStep,
+  diagnoseValues,
+  type Diagnosis,
+  type Values,
+  valuesOf,
+} from "../nn/diagnose.ts";
 import { numericalGradient } from "../nn/gradcheck.ts";
 import { binaryCrossEntropy, crossEntropy, softmax } from "../nn/losses.ts";
 import { createLinearModel, disposeLinearModel, type LinearModel } from "../nn/linear_models.ts";
 import { normal } from "../nn/initializers.ts";
 
 /** Finite differences in float32 agree with an exact gradient to about this relative error. */
-const GRADIENT_TOLERANCE = 1e-2;
+export const GRADIENT_TOLERANCE = 1e-2;
 
 /** The signature of exercise 3a's `linearGradients`. */
 export type LinearGradientsFn = (
@@ -31,13 +37,13 @@ function oneHot(classes: number, n: number, seed: string): tf.Tensor {
   return tf.tidy(() => tf.transpose(tf.oneHot(tf.tensor1d(labels, "int32"), classes)).toFloat());
 }
 
-/** ∂E/∂x of `error` at `x` by central differences, with the shape of x. */
-function numeric(error: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor) {
+/** ∂E/∂x of `error` at `x` by central differences (float32), with the shape of x. */
+export function numeric(error: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): Values {
   return { shape: x.shape, values: numericalGradient(error, x) };
 }
 
 /** The first failing diagnosis, else a pass naming all that were compared. */
-function firstFailure(diagnoses: Diagnosis[], passed: string): Diagnosis {
+export function firstFailure(diagnoses: Diagnosis[], passed: string): Diagnosis {
   return diagnoses.find((d) => !d.pass) ?? { pass: true, message: passed };
 }
 

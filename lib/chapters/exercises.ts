@@ -70,9 +70,14 @@ export async function checkExercise(
   try {
     diagnosis = await check();
   } catch (error) {
-    const message = isNotWrittenYet(error)
+    const stubOf = isNotWrittenYet(error)
+      ? (error as Error).message.slice(NOT_WRITTEN.length).split(" ")[0]
+      : undefined;
+    const message = stubOf === undefined
+      ? `your code threw: ${error instanceof Error ? error.message : String(error)}`
+      : stubOf === id
       ? "not written yet"
-      : `your code threw: ${error instanceof Error ? error.message : String(error)}`;
+      : `not written yet: it calls exercise ${stubOf}, which is not written yet`;
     diagnosis = { pass: false, message };
   }
   const result: CheckResult = { exercise: id, ...diagnosis };
@@ -110,9 +115,9 @@ export function requireExercise(...ids: string[]): void {
   throw new Error(
     `this cell needs ${missing.length === 1 ? "exercise" : "exercises"} ${
       missing.join(", ")
-    }: finish ${missing.length === 1 ? "it" : "them"} first and run the check cell — ${
-      why.join("; ")
-    }`,
+    }: finish ${missing.length === 1 ? "it" : "them"} first and run ${
+      missing.length === 1 ? "its check cell" : "their check cells"
+    } — ${why.join("; ")}`,
   );
 }
 
