@@ -11,6 +11,8 @@ import { needsData } from "./external_data.ts";
 import {
   calibratedContentWeight,
   GATYS_IMAGES,
+  GATYS_LONG_SIDE,
+  gatysGridStyle,
   prepareGatysFigure,
 } from "../lib/chapters/gatys_figures.ts";
 
@@ -19,6 +21,13 @@ await initBackend();
 Deno.test("calibratedContentWeight: α = (α/β)·κ/M", () => {
   assertAlmostEquals(calibratedContentWeight(1e-3, 768), 1e-3 * 0.5 / 768, 1e-18);
   assertEquals(calibratedContentWeight(1e-2, 100, 2), 2e-4);
+});
+
+Deno.test("gatysGridStyle: a whole magnification to about the asked size, never below 1", () => {
+  assertEquals(gatysGridStyle(3 * GATYS_LONG_SIDE), { padding: 4, scale: 3 });
+  assertEquals(gatysGridStyle(2.4 * GATYS_LONG_SIDE).scale, 2);
+  assertEquals(gatysGridStyle(GATYS_LONG_SIDE / 4).scale, 1);
+  assertThrows(() => gatysGridStyle(0), Error, "must be > 0");
 });
 
 const files = [...Object.values(GATYS_IMAGES).map((i) => `gatys/${i.file}`), ...VGG19_FILES];

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { decode as decodePng } from "fast-png";
 import { gridLayout, imageGrid, type ImageGridOptions } from "../lib/viz/image_grid.ts";
+import { imagePanels, numbered, showImageGrid, showImagePanels } from "../lib/viz/image_panels.ts";
+import { figurePath } from "../lib/viz/figure.ts";
 
 /** Pixel (x, y) of an H×W×3 image as [r, g, b]. */
 function pixel(data: Float32Array, width: number, x: number, y: number): number[] {
@@ -142,4 +145,60 @@ Deno.test("imageGrid leaks no tensors and rejects bad shapes", async () => {
   await assert.rejects(imageGrid([tf.zeros([2, 2, 2])]), /H×W, H×W×1 or H×W×3/);
   await assert.rejects(imageGrid([]), /at least one image/);
   tf.dispose([...tiles, grid]);
+});
+
+// ---- image_panels.ts: grids shown in one call, panels side by side, numbered captions ----
+
+Deno.test("imagePanels joins each panel's own grid in one row, gap pixels apart", async () => {
+  // Panel A: two black 4×4 tiles, padding 1 → an 11×6 grid on white.
+  // Panel B: one white 3×3 tile on black, padding 2 → a 7×7 grid.
+  const black = [tf.zeros([4, 4]), tf.zeros([4, 4])];
+  const white = tf.fill([3, 3], 255);
+  const before = tf.memory().numTensors;
+  const joined = await imagePanels([
+    { images: black, columns: 2, padding: 1 },
+    { images: [white], padding: 2, background: 0 },
+  ], { gap: 10 });
+  assert.equal(tf.memory().numTensors, before + 1, "only the result is left");
+  // Cells of 11×7 (the larger grid), 10 px apart and around: 10 + 2·(11 + 10) by 10 + 7 + 10.
+  assert.deepEqual(joined.shape, [27, 52, 3]);
+  const data = joined.dataSync() as Float32Array;
+  assert.deepEqual(pixel(data, 52, 5, 5), [255, 255, 255], "the gap is white");
+  // A (6 px high) is centred in its 7-px cell: its grid starts at (10, 10).
+  assert.deepEqual(pixel(data, 52, 10, 10), [255, 255, 255], "A's padding");
+  assert.deepEqual(pixel(data, 52, 11, 11), [0, 0, 0], "A's first tile");
+  assert.deepEqual(pixel(data, 52, 16, 11), [0, 0, 0], "A's second tile");
+  // B (7 px wide) is centred in its 11-px cell: its grid starts at (10 + 21 + 2, 10).
+  assert.deepEqual(pixel(data, 52, 33, 10), [0, 0, 0], "B's background");
+  assert.deepEqual(pixel(data, 52, 35, 12), [255, 255, 255], "B's tile");
+  assert.deepEqual(pixel(data, 52, 32, 12), [255, 255, 255], "white between B's grid and A's");
+  await assert.rejects(imagePanels([]), /at least one panel/);
+  tf.dispose([...black, white, joined]);
+});
+
+Deno.test("showImageGrid and showImagePanels save the figure and free what they made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "image-panels-test-" });
+  Deno.env.set("COURSE_OUT_DIR", dir);
+  const tiles = [tf.fill([2, 3], 40), tf.fill([2, 3], 200)];
+  const before = tf.memory().numTensors;
+  await showImageGrid("grid", tiles, { columns: 1, padding: 1 });
+  await showImagePanels("panels", [{ images: tiles }, { images: [tiles[0]] }], { gap: 3 });
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  const grid = decodePng(await Deno.readFile(figurePath("grid")));
+  assert.deepEqual([grid.width, grid.height], [1 + 3 + 1, 1 + 2 * (2 + 1)]);
+  assert.equal(grid.data[(2 * grid.width + 2) * grid.channels], 40, "the first tile's value");
+  assert.equal(grid.data[(5 * grid.width + 2) * grid.channels], 200, "the second tile's value");
+  const panels = decodePng(await Deno.readFile(figurePath("panels")));
+  // Panel 1: 2 + 2·(3 + 2) = 12 wide (default columns ceil(√2) = 2), 2 + 2 + 2 = 6 high;
+  // panel 2: 7×6. Joined with a gap of 3: 3 + 2·(12 + 3) = 33 by 3 + 6 + 3 = 12.
+  assert.deepEqual([panels.width, panels.height], [33, 12]);
+  tf.dispose(tiles);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("numbered captions count from 1, with an optional prefix", () => {
+  assert.deepEqual(numbered(3), ["1", "2", "3"]);
+  assert.deepEqual(numbered(2, "map "), ["map 1", "map 2"]);
+  assert.deepEqual(numbered(0), []);
+  assert.throws(() => numbered(1.5), /integer/);
 });

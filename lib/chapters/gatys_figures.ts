@@ -147,6 +147,24 @@ export function insetImage(
   return tf.tensor3d(canvas, [h, w, 3], "float32");
 }
 
+/**
+ * How the figures of 07–07c tile their images (options for `imageGrid`): 4 px apart, each image
+ * magnified by a whole factor (at least 1) so that its long side of {@linkcode GATYS_LONG_SIDE}
+ * pixels shows as about `shownLongSide`: quick mode's 64-px images are enlarged, full mode's
+ * 256-px ones are shown as they are (for `shownLongSide` < 384).
+ *
+ * @example
+ * ```ts
+ * await showImageGrid("figure3", tiles, { ...gatysGridStyle(160), columns: 4 });
+ * ```
+ */
+export function gatysGridStyle(shownLongSide: number): { padding: number; scale: number } {
+  if (!(shownLongSide > 0)) {
+    throw new Error(`gatysGridStyle: the shown long side must be > 0 pixels, not ${shownLongSide}`);
+  }
+  return { padding: 4, scale: Math.max(1, Math.round(shownLongSide / GATYS_LONG_SIDE)) };
+}
+
 /** What {@linkcode prepareGatysFigure} returns; free it with `dispose`. */
 export interface GatysFigureSetup {
   /** The photo and the five paintings, long side `longSide` (RGB 0–255, H×W×3). */
