@@ -34,17 +34,16 @@ const recorded = new Map<string, number>();
 let recordedFor = "";
 
 /**
- * Record named results of this run (and return them). Names follow {@linkcode RESULT_NAME};
- * values must be finite numbers. A name recorded again takes the new value.
+ * Record named results of this run. Names follow {@linkcode RESULT_NAME}; values must be finite
+ * numbers. A name recorded again takes the new value. Returns nothing, so that a cell ending with
+ * the call displays nothing.
  *
  * @example
  * ```ts
  * await recordResults({ gradient_ratio: ratio });
  * ```
  */
-export async function recordResults(
-  results: Record<string, number>,
-): Promise<Record<string, number>> {
+export async function recordResults(results: Record<string, number>): Promise<void> {
   const notebook = currentNotebook();
   const runMode = mode();
   for (const [name, value] of Object.entries(results)) {
@@ -71,7 +70,6 @@ export async function recordResults(
     results: Object.fromEntries([...recorded].sort(([a], [b]) => a.localeCompare(b))),
   };
   await writeFileAtomic(`${dir}/${key}.json`, JSON.stringify(file, null, 2) + "\n");
-  return results;
 }
 
 /** Path of the results a run of `notebook` in `runMode` wrote under the output folder `out`. */
