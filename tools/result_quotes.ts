@@ -142,20 +142,21 @@ export function quoteProblems(
   for (const quote of quotes) {
     const table = results[quote.mode];
     const at = `${where}, line ${quote.line}`;
+    const name = quote.notebook === undefined ? quote.name : `${quote.notebook}/${quote.name}`;
     if (table === undefined) {
       problems.push(
-        `${at}: quotes ${quote.mode}-mode result ${quote.name}, but no ${quote.mode}-mode run ` +
+        `${at}: quotes ${quote.mode}-mode result ${name}, but no ${quote.mode}-mode run ` +
           `was recorded` +
           (quote.mode === "full" ? ` (run \`deno task reproduce --full <notebook>\`)` : ""),
       );
     } else if (!(quote.name in table)) {
       problems.push(
-        `${at}: quotes ${quote.mode}-mode result ${quote.name}, which the run did ` +
+        `${at}: quotes ${quote.mode}-mode result ${name}, which the run did ` +
           `not record (recorded: ${Object.keys(table).join(", ") || "none"})`,
       );
     } else if (!quoteMatches(quote, table[quote.name])) {
       problems.push(
-        `${at}: says ${quote.text} for ${quote.mode}-mode ${quote.name}, but the run recorded ` +
+        `${at}: says ${quote.text} for ${quote.mode}-mode ${name}, but the run recorded ` +
           `${table[quote.name]}`,
       );
     }
