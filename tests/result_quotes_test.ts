@@ -46,6 +46,15 @@ Deno.test("findQuotes reports a marker without a number, a bad mode and a bad na
   assert(problems.some((p) => /"4x" in a marker is not a notebook's file stem/.test(p)));
 });
 
+Deno.test("markers in code (inline or fenced) are examples, not quotes", () => {
+  const text = "write `98.19 %<!-- full: a -->` like this\n```\n2.5<!-- full: b -->\n```\n" +
+    "and 3.5<!-- full: c --> here";
+  const { quotes, problems } = findQuotes(text);
+  assertEquals(problems, []);
+  assertEquals(quotes.map((q) => [q.name, q.line]), [["c", 5]]);
+  assertEquals(unmarkedFullModeNumbers("In full mode, `2.5 %` is an example."), []);
+});
+
 Deno.test("a quote matches a recorded value that rounds to it at the quote's precision", () => {
   const [pct, sci, whole] = findQuotes(
     "98.19<!-- full: a --> $4\\times10^{-4}$<!-- full: b --> 35<!-- full: c -->",

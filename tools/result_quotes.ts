@@ -62,6 +62,13 @@ const MARKER = `\\s*<!--\\s*(\\w+)\\s*:\\s*([^\\s>]*)\\s*-->`;
 const QUOTE = new RegExp(`${NUMBER}${EXPONENT}${UNIT}${MARKER}`, "g");
 const ANY_MARKER = /<!--\s*(\w+)\s*:\s*([^\s>]*)\s*-->/g;
 
+/** `text` with code (fenced blocks and `inline` spans) blanked out, lines and offsets kept:
+ * examples of markers in code are not quotes. */
+export function withoutCode(text: string): string {
+  const blank = (code: string) => code.replace(/[^\n]/g, " ");
+  return text.replace(/```[\s\S]*?```/g, blank).replace(/`[^`\n]*`/g, blank);
+}
+
 function lineOf(text: string, index: number): number {
   return text.slice(0, index).split("\n").length;
 }
@@ -70,7 +77,8 @@ function lineOf(text: string, index: number): number {
  * Every marked quote in `text`, and a problem for each marker that follows no number or names an
  * unknown mode or a malformed result name.
  */
-export function findQuotes(text: string): { quotes: Quote[]; problems: string[] } {
+export function findQuotes(markdown: string): { quotes: Quote[]; problems: string[] } {
+  const text = withoutCode(markdown);
   const quotes: Quote[] = [];
   const problems: string[] = [];
   const parsedMarkers = new Set<number>();
@@ -171,7 +179,7 @@ export function quoteProblems(
  */
 export function unmarkedFullModeNumbers(text: string): string[] {
   const found: string[] = [];
-  const withoutMarked = text.replace(QUOTE, " ");
+  const withoutMarked = withoutCode(text).replace(QUOTE, " ");
   // Sentences: split at ". " / newline pairs, keeping it simple and conservative.
   const sentences = withoutMarked.split(
     /(?<=[.;!?])\s+(?=[A-Z*(])|\n\s*\n|\n\s*[-*] |\n(?=\s*\|)/,
