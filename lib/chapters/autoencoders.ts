@@ -19,17 +19,18 @@ export interface DeepAutoencoderSettings {
   codeSizes: [number, number];
   /** Epochs of autoencoder training per layer in greedy pretraining. */
   pretrainEpochs: number;
-  /** Epochs of fine-tuning of each unrolled network. */
-  finetuneEpochs: number;
-  /** η of pretraining (SGD, momentum 0.9). */
+  /** Epochs of fine-tuning of the unrolled network, for each code size. */
+  finetuneEpochs: [number, number];
+  /** η of pretraining (SGD, momentum 0.9; a tenth of it for the linear code layer). */
   pretrainRate: number;
-  /** η of fine-tuning (SGD, momentum 0.9). */
+  /** The step size of fine-tuning (Adam). */
   finetuneRate: number;
 }
 
 /**
  * The deep autoencoder's settings for the current mode: full mode the paper's 784-1000-500-250-30
- * with far fewer epochs than its 200 of conjugate gradients; quick mode 784-200-100-50-30.
+ * (and -2) on 20 000 images with far fewer epochs than its 200 of conjugate gradients on 60 000;
+ * quick mode 784-200-100-50-30 (and -2) on 3 000 images.
  *
  * @example
  * ```ts
@@ -44,9 +45,9 @@ export function deepAutoencoderSettings(): DeepAutoencoderSettings {
       hidden: [200, 100, 50],
       codeSizes: [30, 2],
       pretrainEpochs: 1,
-      finetuneEpochs: 2,
+      finetuneEpochs: [2, 2],
       pretrainRate: 0.1,
-      finetuneRate: 0.01,
+      finetuneRate: 1e-3,
     },
     full: {
       trainSize: 20_000,
@@ -54,9 +55,9 @@ export function deepAutoencoderSettings(): DeepAutoencoderSettings {
       hidden: [1000, 500, 250],
       codeSizes: [30, 2],
       pretrainEpochs: 2,
-      finetuneEpochs: 6,
+      finetuneEpochs: [5, 3],
       pretrainRate: 0.1,
-      finetuneRate: 0.01,
+      finetuneRate: 1e-3,
     },
   });
 }
@@ -99,7 +100,7 @@ export function denoisingSettings(): DenoisingSettings {
       trainSize: 20_000,
       testSize: 10_000,
       hidden: 100,
-      epochs: 20,
+      epochs: 10,
       maskRate: 0.3,
       gaussianStd: 0.3,
     },
