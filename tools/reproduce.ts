@@ -55,13 +55,12 @@ import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
 export const EXPECTED_FULL_SECONDS: Readonly<Record<string, number>> = {
   "05b_pretraining": 1362,
   "07c_gatys_figure_3": 1192,
-  // 05c: measured on a machine shared with other full runs (its kernel had about a third of a
-  // core); 05a: estimated, its 490 s × 3/2 for its third L-BFGS run (the matched output pair).
-  "05c_denoising_and_deep": 953,
+  // 05a: estimated, its 490 s × 3/2 for its third L-BFGS run (the matched output pair).
   "05a_figure_5_6": 735,
   "07b_gatys_figure_2": 718,
   "03_sgd": 555,
   "07a_gatys_figure_1": 479,
+  "05c_denoising_and_deep": 421,
   "06_cnn": 371,
   "04_backpropagation": 254,
   "07_style_transfer": 113,
