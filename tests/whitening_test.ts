@@ -10,6 +10,7 @@ import {
   covarianceOf,
   distanceFromIdentity,
   fitWhitening,
+  leadingEigen,
   orthonormalColumns,
   principalSubspace,
   subspaceCosines,
@@ -154,4 +155,21 @@ Deno.test("a linear autoencoder with squared error spans the principal subspace"
   disposeAutoencoder(ae);
   assert(cosBefore[k - 1] < 0.9, `random weights should not span it already (${cosBefore})`);
   for (const c of cosAfter) assert(c > 0.999, `cosines after training ${[...cosAfter]}`);
+});
+
+Deno.test("leadingEigen: the k largest pairs of symmetricEigen, by subspace iteration", () => {
+  const n = 40, k = 5;
+  const { covariance } = covarianceOf(correlated(400, n, 7), n);
+  const full = symmetricEigen(covariance, n);
+  const top = leadingEigen(covariance, n, k, { tolerance: 1e-10 });
+  assert(top.residual <= 1e-10, `residual ${top.residual}`);
+  assert(top.iterations >= 2, `only ${top.iterations} iterations`);
+  for (let c = 0; c < k; c++) {
+    assertAlmostEquals(top.values[c], full.values[c], 1e-8 * full.values[0]);
+    let dot = 0; // the same direction up to sign
+    for (let i = 0; i < n; i++) dot += top.vectors[i * k + c] * full.vectors[i * n + c];
+    assertAlmostEquals(Math.abs(dot), 1, 1e-6);
+  }
+  assertThrows(() => leadingEigen(covariance, n, 0), Error, "k must be");
+  assertThrows(() => leadingEigen([1, 2, 3], 2, 1), Error, "not 2×2");
 });

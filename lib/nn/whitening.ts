@@ -324,3 +324,107 @@ export function principalSubspace(rows: ArrayLike<number>, dim: number, k: numbe
   for (let i = 0; i < dim; i++) for (let c = 0; c < k; c++) out[i * k + c] = vectors[i * dim + c];
   return out;
 }
+
+/** What {@linkcode leadingEigen} returns. */
+export interface LeadingEigen extends Eigen {
+  /** The number k of leading pairs returned (`values` has k entries, `vectors` is n × k). */
+  k: number;
+  /** Subspace iterations used. */
+  iterations: number;
+  /** The largest ‖A v − λ v‖ / λ₁ over the k pairs returned. */
+  residual: number;
+}
+
+/**
+ * The k largest eigenvalues and their eigenvectors of a symmetric positive semi-definite n × n
+ * matrix A, by subspace (orthogonal) iteration: Q ← orth(A Q) on a block of p = min(n, 2k)
+ * columns, with a Rayleigh–Ritz step (the eigendecomposition of the small Qᵀ A Q) each time. The
+ * error of the k-th pair shrinks like (λₚ₊₁/λₖ)ⁱᵗᵉʳᵃᵗⁱᵒⁿˢ, so for the few leading directions of a
+ * large covariance (MNIST's 784 pixels) this is much cheaper than the full Jacobi
+ * {@linkcode symmetricEigen}. Stops when the residual is below `tolerance` (relative to λ₁) or
+ * after `maxIterations`. `vectors` is n × k row-major, column c belonging to `values[c]`.
+ *
+ * @example
+ * ```ts
+ * const top = leadingEigen(covariance, 784, 30); // top.values[0] ≥ … ≥ top.values[29]
+ * ```
+ */
+export function leadingEigen(
+  A: ArrayLike<number>,
+  n: number,
+  k: number,
+  options: { tolerance?: number; maxIterations?: number; seed?: number } = {},
+): LeadingEigen {
+  if (A.length !== n * n) throw new Error(`leadingEigen: ${A.length} entries are not ${n}×${n}`);
+  if (!Number.isInteger(k) || k < 1 || k > n) {
+    throw new Error(`leadingEigen: k must be an integer in 1…${n}, not ${k}`);
+  }
+  const tolerance = options.tolerance ?? 1e-7;
+  const maxIterations = options.maxIterations ?? 300;
+  const p = Math.min(n, 2 * k);
+  const a = Float64Array.from(A);
+  // A fixed pseudo-random start (a small linear congruential generator: no shared stream used).
+  let state = options.seed ?? 12345;
+  const start = new Float64Array(n * p).map(() => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  });
+  let Q = orthonormalColumns(start, n, p);
+  const product = (M: Float64Array) => { // A M for M n × p, row-major
+    const out = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const aij = a[i * n + j];
+        if (aij === 0) continue;
+        for (let c = 0; c < p; c++) out[i * p + c] += aij * M[j * p + c];
+      }
+    }
+    return out;
+  };
+  let values = new Float64Array(k);
+  let vectors = new Float64Array(n * k);
+  let residual = Infinity;
+  let iterations = 0;
+  while (iterations < maxIterations && residual > tolerance) {
+    iterations++;
+    const AQ = product(Q);
+    // Rayleigh–Ritz: T = Qᵀ A Q = S Θ Sᵀ; the Ritz vectors Q S approximate eigenvectors.
+    const T = new Float64Array(p * p);
+    for (let r = 0; r < p; r++) {
+      for (let c = r; c < p; c++) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += Q[i * p + r] * AQ[i * p + c];
+        T[r * p + c] = sum;
+      }
+    }
+    for (let r = 0; r < p; r++) {
+      for (let c = r + 1; c < p; c++) T[c * p + r] = T[r * p + c];
+    }
+    const small = symmetricEigen(T, p);
+    const ritz = new Float64Array(n * p); // Q S
+    const aRitz = new Float64Array(n * p); // A Q S
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < p; r++) {
+        const q = Q[i * p + r], aq = AQ[i * p + r];
+        for (let c = 0; c < p; c++) {
+          const s = small.vectors[r * p + c];
+          ritz[i * p + c] += q * s;
+          aRitz[i * p + c] += aq * s;
+        }
+      }
+    }
+    values = small.values.slice(0, k);
+    vectors = new Float64Array(n * k);
+    residual = 0;
+    for (let c = 0; c < k; c++) {
+      let norm = 0;
+      for (let i = 0; i < n; i++) {
+        vectors[i * k + c] = ritz[i * p + c];
+        norm += (aRitz[i * p + c] - values[c] * ritz[i * p + c]) ** 2;
+      }
+      residual = Math.max(residual, Math.sqrt(norm) / Math.max(small.values[0], 1e-300));
+    }
+    Q = orthonormalColumns(aRitz, n, p); // the next block: orth(A Q S)
+  }
+  return { n, k, values, vectors, iterations, residual };
+}
