@@ -1,5 +1,13 @@
-import { assertEquals, assertThrows } from "./assert.ts";
-import { classPoints, confusionHeatmap, heatmap } from "../lib/viz/class_charts.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
+import type { Plot } from "nodeplotlib";
+import {
+  CLASS_COLORS,
+  classPoints,
+  classScatter,
+  confusionHeatmap,
+  heatmap,
+} from "../lib/viz/class_charts.ts";
+import { inPanel } from "../lib/viz/charts.ts";
 
 Deno.test("class charts: heat map, points by class and confusion matrix check their shapes", () => {
   const map = heatmap({ x: [0, 1], y: [0, 1, 2], z: [[0, 1], [1, 0], [0, 0]] }, {
@@ -21,4 +29,26 @@ Deno.test("class charts: heat map, points by class and confusion matrix check th
   assertEquals(confusion.z, [[0, 10], [9, 1]]); // the first true class drawn at the top
   assertEquals(confusion.y, ["dog", "cat"]);
   assertThrows(() => confusionHeatmap([[1]], ["a", "b"]), Error, "2×2");
+});
+
+Deno.test("classScatter: one trace per class with its points and colour; inPanel moves a trace", () => {
+  const traces = classScatter([0, 1, 2, 3], [4, 5, 6, 7], [2, 0, 2, 9], 2) as unknown as {
+    name: string;
+    x: number[];
+    y: number[];
+    marker: { color: string };
+    xaxis: string;
+    yaxis: string;
+    showlegend: boolean;
+  }[];
+  assertEquals(traces.map((t) => t.name), ["0", "2", "9"]);
+  assertEquals(traces[1].x, [0, 2]);
+  assertEquals(traces[1].y, [4, 6]);
+  assertEquals(traces[2].marker.color, CLASS_COLORS[9]);
+  assert(traces.every((t) => t.xaxis === "x2" && t.yaxis === "y2" && t.showlegend === false));
+  assertThrows(() => classScatter([0], [0], [10]), Error, "label 10");
+  assertThrows(() => classScatter([0, 1], [0], [1, 1]), Error, "differ");
+  const moved = inPanel({ x: [1], y: [2] } as unknown as Plot, 1) as unknown as { xaxis: string };
+  assertEquals(moved.xaxis, "x");
+  assertThrows(() => inPanel({} as Plot, 0), Error, "panel must be");
 });

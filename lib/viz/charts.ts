@@ -57,14 +57,42 @@ function colorOf(color: number | string | undefined): string {
   return color ?? PALETTE[0];
 }
 
+/**
+ * The axes of panel `panel` (1, 2, … from the left) of a {@linkcode showChart} grid:
+ * `{ xaxis: "x2", yaxis: "y2" }` for the second, `"x"`, `"y"` for the first.
+ *
+ * @example
+ * ```ts
+ * panelAxes(3); // { xaxis: "x3", yaxis: "y3" }
+ * ```
+ */
+export function panelAxes(panel: number): { xaxis: string; yaxis: string } {
+  if (!Number.isInteger(panel) || panel < 1) {
+    throw new Error(`charts: panel must be 1, 2, …, not ${panel}`);
+  }
+  const suffix = panel === 1 ? "" : String(panel);
+  return { xaxis: `x${suffix}`, yaxis: `y${suffix}` };
+}
+
+/**
+ * The trace moved to panel `panel` of a {@linkcode showChart} grid: for traces made without a
+ * panel option, such as {@linkcode histogram}'s bars.
+ *
+ * @example
+ * ```ts
+ * inPanel(histogram(means, "unit means", bins, 0), 2);
+ * ```
+ */
+export function inPanel(trace: Plot, panel: number): Plot {
+  return { ...trace, ...panelAxes(panel) } as Plot;
+}
+
 function placement(style: TraceStyle): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (style.legend === false) out.showlegend = false;
   const panel = style.panel ?? 1;
-  if (!Number.isInteger(panel) || panel < 1) {
-    throw new Error(`charts: panel must be 1, 2, …, not ${panel}`);
-  }
-  if (panel > 1) Object.assign(out, { xaxis: `x${panel}`, yaxis: `y${panel}` });
+  const axes = panelAxes(panel);
+  if (panel > 1) Object.assign(out, axes);
   return out;
 }
 

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Plot } from "nodeplotlib";
-import { PALETTE } from "./charts.ts";
+import { inPanel, PALETTE, panelAxes } from "./charts.ts";
 
 /** Values on a grid: z[i][j] at (x[j], y[i]) (what `evaluateOnGrid` in `decision_map.ts` returns). */
 export interface Grid {
@@ -36,11 +36,10 @@ export interface HeatmapStyle {
   colorbar?: string;
 }
 
-function panelAxes(panel: number): Record<string, string> {
-  if (!Number.isInteger(panel) || panel < 1) {
-    throw new Error(`class_charts: panel must be 1, 2, …, not ${panel}`);
-  }
-  return panel === 1 ? {} : { xaxis: `x${panel}`, yaxis: `y${panel}` };
+/** Axes for a trace in `panel` (none for the first, as `charts.ts` leaves them). */
+function axesOf(panel: number): Record<string, string> {
+  const axes = panelAxes(panel); // validates
+  return panel === 1 ? {} : axes;
 }
 
 /**
@@ -64,7 +63,7 @@ export function heatmap(grid: Grid, style: HeatmapStyle = {}): Plot {
     type: "heatmap",
     colorscale: style.colorscale ?? "RdBu",
     showscale: style.colorbar !== undefined,
-    ...panelAxes(style.panel ?? 1),
+    ...axesOf(style.panel ?? 1),
   };
   if (style.range) Object.assign(trace, { zmin: style.range[0], zmax: style.range[1] });
   if (style.colorbar !== undefined) trace.colorbar = { title: { text: style.colorbar } };
@@ -104,7 +103,7 @@ export function classPoints(
       type: "scatter",
       name,
       marker: { size: style.size ?? 8, color: PALETTE[k], line: { color: "white", width: 1.5 } },
-      ...panelAxes(style.panel ?? 1),
+      ...axesOf(style.panel ?? 1),
     } as unknown as Plot;
   });
 }
@@ -135,4 +134,65 @@ export function confusionHeatmap(counts: number[][], classNames: readonly string
     texttemplate: "%{text}",
     textfont: { size: 18 },
   } as unknown as Plot;
+}
+
+/** Ten distinct colours, one per class (digit) 0–9. */
+export const CLASS_COLORS: readonly string[] = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+
+/**
+ * One trace of small points per class: the points (x[i], y[i]) whose label is c, in
+ * {@linkcode CLASS_COLORS}[c], named by the class, in panel `panel` (listed in the legend in the
+ * first panel only).
+ *
+ * @example
+ * ```ts
+ * classScatter(codes1, codes2, mnist.test.labels); // ten traces "0" … "9"
+ * ```
+ */
+export function classScatter(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  panel = 1,
+  markerSize = 3,
+): Plot[] {
+  if (x.length !== y.length || x.length !== labels.length) {
+    throw new Error(
+      `classScatter: ${x.length} x values, ${y.length} y values and ${labels.length} labels differ`,
+    );
+  }
+  const classes = new Set(Array.from(labels));
+  for (const c of classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= CLASS_COLORS.length) {
+      throw new Error(`classScatter: label ${c} is not a class 0…${CLASS_COLORS.length - 1}`);
+    }
+  }
+  return [...classes].sort((a, b) => a - b).map((c) => {
+    const xs: number[] = [], ys: number[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] === c) {
+        xs.push(x[i]);
+        ys.push(y[i]);
+      }
+    }
+    return inPanel({
+      x: xs,
+      y: ys,
+      mode: "markers",
+      name: String(c),
+      marker: { color: CLASS_COLORS[c], size: markerSize },
+      showlegend: panel === 1,
+    } as unknown as Plot, panel);
+  });
 }
