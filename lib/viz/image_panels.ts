@@ -58,12 +58,16 @@ export interface ImagePanelsOptions {
   gap?: number;
   /** A title above all the panels. */
   title?: string;
+  /** Panels per row (default: all in one row). */
+  columns?: number;
+  /** Font size of the title, px (default: the grid's). */
+  fontSize?: number;
 }
 
 /**
  * Several grids side by side in one H×W×3 image (0–255): each panel is drawn by
  * {@linkcode imageGrid} with its own options (its own title, normalisation, scale), then the
- * panels are joined in one row on a white background, `gap` pixels apart. The caller owns the
+ * panels are joined on a white background, `gap` pixels apart, `columns` to a row (all by default). The caller owns the
  * result; the panels' images are not disposed.
  *
  * @example
@@ -85,9 +89,10 @@ export async function imagePanels(
       grids.push(await imageGrid(images, gridOptions));
     }
     return await imageGrid(grids, {
-      columns: grids.length,
+      columns: options.columns ?? grids.length,
       padding: options.gap ?? 10,
       title: options.title,
+      ...(options.fontSize === undefined ? {} : { fontSize: options.fontSize }),
     });
   } finally {
     tf.dispose(grids);

@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { imageGrid, type TileNormalization } from "./image_grid.ts";
 import { showImage } from "./image.ts";
+import { showImagePanels } from "./image_panels.ts";
 
 /** One grid of {@linkcode showTilePanels}: a matrix whose rows are images, and its title. */
 export interface TilePanel {
@@ -57,38 +58,31 @@ export async function showTilePanels(
   options: TilePanelOptions = {},
 ): Promise<void> {
   const [height, width] = options.shape ?? [28, 28];
-  const grids: tf.Tensor3D[] = [];
-  try {
-    for (const panel of panels) {
-      if (panel.rows.rank !== 2 || panel.rows.shape[1] !== height * width) {
-        throw new Error(
-          `showTilePanels "${name}", panel "${panel.title}": expected rows of ${height}×${width} ` +
-            `= ${height * width} values, got a tensor of shape [${panel.rows.shape}]`,
-        );
-      }
-      const tiles = tf.reshape(panel.rows, [panel.rows.shape[0], height, width]);
-      grids.push(
-        await imageGrid(tiles, {
-          columns: options.columns ?? 10,
-          padding: 1,
-          normalize: options.normalize ?? "symmetric",
-          scale: options.scale ?? 2,
-          title: panel.title,
-          fontSize: 16,
-        }),
+  for (const panel of panels) {
+    if (panel.rows.rank !== 2 || panel.rows.shape[1] !== height * width) {
+      throw new Error(
+        `showTilePanels "${name}", panel "${panel.title}": expected rows of ${height}×${width} ` +
+          `= ${height * width} values, got a tensor of shape [${panel.rows.shape}]`,
       );
-      tiles.dispose();
     }
-    const figure = await imageGrid(grids, {
-      columns: options.panelColumns ?? panels.length,
-      padding: 10,
-      title: options.title,
-      fontSize: 16,
-    });
-    await showImage(name, figure);
-    figure.dispose();
+  }
+  const tiles = panels.map((p) => tf.reshape(p.rows, [p.rows.shape[0], height, width]));
+  try {
+    await showImagePanels(
+      name,
+      panels.map((panel, i) => ({
+        images: tiles[i],
+        columns: options.columns ?? 10,
+        padding: 1,
+        normalize: options.normalize ?? "symmetric",
+        scale: options.scale ?? 2,
+        title: panel.title,
+        fontSize: 16,
+      })),
+      { columns: options.panelColumns, gap: 10, title: options.title, fontSize: 16 },
+    );
   } finally {
-    tf.dispose(grids);
+    tf.dispose(tiles);
   }
 }
 
