@@ -11,6 +11,7 @@ import {
   quoteMatches,
   quoteProblems,
   readFullModeTable,
+  recordFullModeRun,
   unmarkedFullModeNumbers,
 } from "../tools/result_quotes.ts";
 import { listNotebooks, readNotebook, stemOf } from "../tools/notebook_file.ts";
@@ -160,4 +161,28 @@ Deno.test(`${FULL_MODE_TABLE}: every entry names its run and holds finite number
       assert(Number.isFinite(value), `${stem}.${name} = ${value}`);
     }
   }
+});
+
+Deno.test("recordFullModeRun keeps notebooks in order, replaces an entry, drops one that records nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "course-table-" });
+  const path = `${dir}/table.json`;
+  const entry = (results: Record<string, number>) => ({
+    recorded: "2026-11-30",
+    commit: "abc1234",
+    machine: "2 × test CPU",
+    seconds: 1,
+    results,
+  });
+  await Promise.all([
+    recordFullModeRun(path, "05b_pretraining", entry({ gain: 35 })),
+    recordFullModeRun(path, "04_backpropagation", entry({ test_accuracy_pct: 98.19 })),
+  ]);
+  await recordFullModeRun(path, "05b_pretraining", entry({ gain: 34 }));
+  let table = await readFullModeTable(path);
+  assertEquals(Object.keys(table), ["04_backpropagation", "05b_pretraining"]);
+  assertEquals(table["05b_pretraining"].results, { gain: 34 });
+  await recordFullModeRun(path, "04_backpropagation", entry({}));
+  table = await readFullModeTable(path);
+  assertEquals(Object.keys(table), ["05b_pretraining"]);
+  await Deno.remove(dir, { recursive: true });
 });

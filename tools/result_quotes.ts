@@ -218,7 +218,8 @@ let tableUpdates: Promise<unknown> = Promise.resolve();
 
 /**
  * Put one notebook's full-mode run into the table at `path` (atomically; updates from kernels
- * that finish together are applied one after the other). Notebooks are kept in name order.
+ * that finish together are applied one after the other; a run that recorded nothing removes the
+ * notebook's entry). Notebooks are kept in name order.
  */
 export function recordFullModeRun(
   path: string,
@@ -227,7 +228,9 @@ export function recordFullModeRun(
 ): Promise<void> {
   const update = tableUpdates.then(async () => {
     const table = await readFullModeTable(path);
-    table[stem] = entry;
+    // A notebook that records nothing has no entry (and loses a stale one).
+    if (Object.keys(entry.results).length === 0) delete table[stem];
+    else table[stem] = entry;
     const sorted = Object.fromEntries(
       Object.entries(table).sort(([a], [b]) => a.localeCompare(b)),
     );
