@@ -20,6 +20,24 @@ import { binaryCrossEntropy, crossEntropy, softmax } from "../nn/losses.ts";
 import { createLinearModel, disposeLinearModel, type LinearModel } from "../nn/linear_models.ts";
 import { normal } from "../nn/initializers.ts";
 
+/**
+ * Run `body` in a tfjs scope: every tensor it makes is freed, whatever it returns or throws (the
+ * checks of every chapter run students' code this way).
+ *
+ * @example
+ * ```ts
+ * const n = scoped(() => tf.ones([3]).sum().dataSync()[0]); // 3, and no tensor left
+ * ```
+ */
+export function scoped<T>(body: () => T): T {
+  tf.engine().startScope();
+  try {
+    return body();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
 /** Finite differences in float32 agree with an exact gradient to about this relative error. */
 export const GRADIENT_TOLERANCE = 1e-2;
 

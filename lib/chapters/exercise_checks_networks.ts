@@ -38,7 +38,7 @@ import {
   autoencoderObjective,
   type SparsityOptions,
 } from "../nn/autoencoder_gradients.ts";
-import { firstFailure, GRADIENT_TOLERANCE, numeric } from "./exercise_checks.ts";
+import { firstFailure, GRADIENT_TOLERANCE, numeric, scoped } from "./exercise_checks.ts";
 
 /** The signature of exercise 4-backward's `backward`. */
 export type BackwardFn = (net: Network, pass: ForwardPass, D: tf.Tensor) => tf.Tensor[];
@@ -55,16 +55,6 @@ function targetsFor(output: OutputLayer, k: number, n: number, seed: string): tf
         labels.map((label) => output === binaryClassification ? rng.int(2) : +(label === r)),
     ),
   );
-}
-
-/** Run `body` in a tfjs scope: every tensor it makes is freed, whatever it returns or throws. */
-function scoped<T>(body: () => T): T {
-  tf.engine().startScope();
-  try {
-    return body();
-  } finally {
-    tf.engine().endScope();
-  }
 }
 
 const superscript = (l: number): string => String(l).replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d]);

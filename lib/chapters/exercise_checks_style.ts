@@ -13,16 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { randomFor } from "../runtime/random.ts";
 import { diagnoseValues, type Diagnosis, type Values, valuesOf } from "../nn/diagnose.ts";
-
-/** Run `body` in a tfjs scope: every tensor it makes is freed, whatever it returns or throws. */
-function scoped<T>(body: () => T): T {
-  tf.engine().startScope();
-  try {
-    return body();
-  } finally {
-    tf.engine().endScope();
-  }
-}
+import { scoped } from "./exercise_checks.ts";
 
 /** The least-squares k with yours ≈ k · reference, if that fits within `tolerance`. */
 function factorOf(yours: ArrayLike<number>, reference: ArrayLike<number>, tolerance: number) {
