@@ -1,6 +1,7 @@
 /**
  * The chapter-7 set-up: one set-up at a time (a new one frees the previous, so that rerunning a
- * notebook's set-up cell does not pile up networks), an idempotent dispose, and the calibrated α.
+ * notebook's set-up cell does not pile up networks), an idempotent dispose, and α by the balance
+ * rule (pulls measured once per painting, without leaking tensors).
  * Skipped, with the reason printed, without the images or the VGG19 weights.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -8,8 +9,8 @@ import { assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { VGG19_FILES } from "../lib/data/external.ts";
 import { needsData } from "./external_data.ts";
+import { BALANCED_RATIO, balancedContentWeight } from "../lib/vision/style_balance.ts";
 import {
-  calibratedContentWeight,
   GATYS_IMAGES,
   GATYS_LONG_SIDE,
   gatysGridStyle,
@@ -18,9 +19,15 @@ import {
 
 await initBackend();
 
-Deno.test("calibratedContentWeight: α = (α/β)·κ/M", () => {
-  assertAlmostEquals(calibratedContentWeight(1e-3, 768), 1e-3 * 0.5 / 768, 1e-18);
-  assertEquals(calibratedContentWeight(1e-2, 100, 2), 2e-4);
+Deno.test("balancedContentWeight: α = (α/β)/10⁻³ · style pull / content pull", () => {
+  const pulls = { content: 200, style: 2e-5 };
+  assertEquals(BALANCED_RATIO, 1e-3);
+  assertAlmostEquals(balancedContentWeight(1e-3, pulls), 1e-7, 1e-20); // equal pulls at 10⁻³
+  assertAlmostEquals(balancedContentWeight(1e-5, pulls), 1e-9, 1e-22); // ∝ α/β
+  for (const bad of [{ content: 0, style: 1 }, { content: 1, style: Number.NaN }]) {
+    assertThrows(() => balancedContentWeight(1e-3, bad), Error, "must be positive");
+  }
+  assertThrows(() => balancedContentWeight(-1, pulls), Error, "α/β = -1");
 });
 
 Deno.test("gatysGridStyle: a whole magnification to about the asked size, never below 1", () => {
@@ -44,10 +51,17 @@ Deno.test({
     assertThrows(() => first.vgg.features(x, ["conv1_1"]), Error, "has been freed");
     first.dispose(); // already freed: nothing happens, the second set-up is untouched
     assertEquals(tf.memory().numTensors - before, held + 1);
-    assertEquals(second.alphaFor(1e-3), calibratedContentWeight(1e-3, second.contentPositions));
+    const counted = tf.memory().numTensors;
+    const pulls = second.pulls("starry_night");
+    assertEquals(tf.memory().numTensors, counted, "measuring the pulls leaks no tensor");
+    assertEquals(second.pulls("starry_night"), pulls, "measured once, then remembered");
+    assertEquals(second.alphaFor(1e-4, "starry_night"), balancedContentWeight(1e-4, pulls));
+    // the balance at α: α·‖∇L_content‖ = ‖∇L_style‖ at the paper's 10⁻³
+    assertAlmostEquals(second.alphaFor(1e-3, "starry_night") * pulls.content, pulls.style, 1e-12);
     second.dispose();
     second.dispose();
     x.dispose();
     assertEquals(tf.memory().numTensors, before, "tensors left behind");
+    assertThrows(() => second.pulls("shipwreck"), Error, "has been freed");
   },
 });

@@ -1,7 +1,8 @@
 /**
  * The Gram matrix and the losses of Gatys et al. against hand computation on small tensors, and
  * their hand-derived gradients against tfjs's differentiation of the plain formulas and against
- * central finite differences (in float64, on a plain-JS copy of each formula).
+ * central finite differences (in float64, on a plain-JS copy of each formula); and how the terms
+ * scale with the number of positions M, which chapter 7's balance of α/β rests on.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
@@ -140,4 +141,30 @@ Deno.test("content gradient: hand-derived = tf.grad of the plain formula = finit
   assert(relError(hand.dataSync(), numeric) < 1e-4);
 
   tf.dispose([f, p, hand, plain]);
+});
+
+Deno.test("the same statistics over twice the positions: L_content ×2, E_l ×1, pulls ×√2 and ÷√2", () => {
+  const rng = new Random(12);
+  const [f, p, s] = [0, 1, 2].map(() =>
+    tf.tensor4d(rng.normalArray(4 * 3 * 5).map(Math.abs), [1, 4, 3, 5])
+  );
+  const terms = (F: tf.Tensor4D, P: tf.Tensor4D, S: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const A = gramMatrix(S);
+      return [
+        contentLoss(F, P),
+        styleLayerLoss(F, A),
+        tf.norm(contentLossGradient(F, P)),
+        tf.norm(styleLayerGradient(F, A)),
+      ].map((t) => t.dataSync()[0]);
+    });
+  const once = terms(f, p, s);
+  const twice = tf.tidy(() => {
+    const repeat = (t: tf.Tensor4D) => tf.concat([t, t], 2); // each position twice
+    return terms(repeat(f), repeat(p), repeat(s));
+  });
+  tf.dispose([f, p, s]);
+  [2, 1, Math.SQRT2, Math.SQRT1_2].forEach((ratio, i) => {
+    assertAlmostEquals(twice[i] / once[i], ratio, 1e-5 * ratio);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The images of Gatys, Ecker & Bethge (2015) and what the notebooks of chapter 7 share: the image
  * size by mode, loading the photo and the paintings from the external data folder at that size,
- * the common set-up (images, the normalised VGG19 with average pooling, the calibrated α), pasting
+ * the common set-up (images, the normalised VGG19 with average pooling, α for the paper's ratios
+ * by the balance rule of `07_style_transfer`, §7.4), pasting
  * a painting into a corner of a result (the insets of the paper's figure 2), and a log of the
  * optimisations with their iterations, losses and times. The experiments themselves (which
  * images, layers, α/β and iterations) are written in the notebooks' cells.
@@ -26,6 +27,7 @@ import { loadVgg19, type Vgg19, vggPreprocess } from "../vision/vgg19.ts";
 import { normalizeVgg19 } from "../vision/vgg19_normalize.ts";
 import { layerPositions, PAPER_CONTENT_LAYER } from "../vision/style_layers.ts";
 import type { StyleTransferResult } from "../vision/style_transfer.ts";
+import { balancedContentWeight, type StartPulls, startPulls } from "../vision/style_balance.ts";
 import { byMode } from "../runtime/config.ts";
 
 /**
@@ -36,33 +38,6 @@ import { byMode } from "../runtime/config.ts";
  * there (measured times are in the README). Each notebook sets its own iteration counts.
  */
 export const GATYS_LONG_SIDE: number = byMode({ quick: 64, full: 256 });
-
-/**
- * The content weight α (with β = 1) that gives a paper's α/β its intended balance here:
- * α = (α/β)_paper · κ / M, with M the number of positions of the content layer in the image
- * (e.g. 24·32 = 768 at conv4_2 for a 192×256 image) and κ = 0.5 by default.
- *
- * Why: with the paper's own definitions and the normalised VGG19 (mean activation 1), L_content
- * grows with M while every E_l is independent of the image size, and at the paper's α/β the
- * photo dominates completely (measured: at α/β = 1e-3 the style loss hardly moves from white
- * noise). The paper does not give its image size; the authors' published notebook weights
- * correspond to α/β ≈ 1e-6 at 512 px in the paper's definitions. Dividing by M makes the balance
- * independent of the image size, and κ was chosen by eye so that the paper's ratios give the
- * paper's look (1e-3: strongly stylised, photo recognisable; 1e-2: mostly photo; 1e-5: mostly
- * texture). A deviation the notebooks state.
- *
- * @example
- * ```ts
- * calibratedContentWeight(1e-3, 768); // ≈ 6.5e-7
- * ```
- */
-export function calibratedContentWeight(
-  paperRatio: number,
-  positions: number,
-  kappa = 0.5,
-): number {
-  return paperRatio * kappa / positions;
-}
 
 /** The photo and the five paintings of the paper's figure 2, by file stem. */
 export const GATYS_IMAGES = {
@@ -180,8 +155,16 @@ export interface GatysFigureSetup {
   means: Record<string, Float32Array>;
   /** Positions M of the content layer conv4_2 at this size. */
   contentPositions: number;
-  /** The content weight α (β = 1) for one of the paper's α/β (see `calibratedContentWeight`). */
-  alphaFor(paperRatio: number): number;
+  /**
+   * How hard the photo's content and `painting`'s style (the paper's five layers) pull on the
+   * white-noise start (see `startPulls`); measured once per painting, then remembered.
+   */
+  pulls(painting: GatysImage): StartPulls;
+  /**
+   * The content weight α (β = 1) for one of the paper's α/β with `painting`:
+   * `balancedContentWeight(paperRatio, pulls(painting))`.
+   */
+  alphaFor(paperRatio: number, painting: GatysImage): number;
   /** Free the images and the network (again: nothing). */
   dispose(): void;
 }
@@ -192,7 +175,7 @@ let current: GatysFigureSetup | undefined;
 /**
  * The common start of the style-transfer notebooks: the six images at `longSide` px, VGG19 with
  * the paper's average pooling, normalised on those images (`normalizeVgg19`), and α for the
- * paper's ratios at this size.
+ * paper's ratios at this size (each painting's pulls measured on first use).
  *
  * One set-up at a time: a call frees the set-up the previous call returned (if not yet freed), so
  * that running a notebook's set-up cell again replaces the network instead of piling up copies
@@ -202,7 +185,7 @@ let current: GatysFigureSetup | undefined;
  * @example
  * ```ts
  * const setup = await prepareGatysFigure(GATYS_LONG_SIDE);
- * setup.alphaFor(1e-3); // α with β = 1
+ * setup.alphaFor(1e-3, "starry_night"); // α with β = 1
  * ```
  */
 export async function prepareGatysFigure(longSide: number): Promise<GatysFigureSetup> {
@@ -218,6 +201,13 @@ export async function prepareGatysFigure(longSide: number): Promise<GatysFigureS
   const [height, width] = photo.shape;
   const contentPositions = layerPositions(PAPER_CONTENT_LAYER, height, width);
   let freed = false;
+  const measured = new Map<GatysImage, StartPulls>();
+  const pulls = (painting: GatysImage): StartPulls => {
+    if (freed) throw new Error("prepareGatysFigure: this set-up has been freed");
+    let known = measured.get(painting);
+    if (!known) measured.set(painting, known = startPulls(vgg, photo, images[painting]));
+    return known;
+  };
   const setup: GatysFigureSetup = {
     images,
     photo,
@@ -226,7 +216,8 @@ export async function prepareGatysFigure(longSide: number): Promise<GatysFigureS
     vgg,
     means,
     contentPositions,
-    alphaFor: (paperRatio) => calibratedContentWeight(paperRatio, contentPositions),
+    pulls,
+    alphaFor: (paperRatio, painting) => balancedContentWeight(paperRatio, pulls(painting)),
     dispose() {
       if (freed) return;
       freed = true;
