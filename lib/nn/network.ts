@@ -20,6 +20,11 @@
  * (logistic: f′ = Z(1 − Z); tanh: 1 − Z²), f′(U⁽ˡ⁾) is computed from the forward pass's Z⁽ˡ⁾
  * instead of evaluating f again — the same numbers, one pass fewer.
  *
+ * Training and prediction run the same computation with fused kernels where the backend has them
+ * ({@linkcode fastForward}, {@linkcode fastBackward}, {@linkcode fastLossAndGradients}: one
+ * kernel a layer each way, and the softmax output with its error and Y − D in one), bit for bit
+ * the numbers of the two cells (tests/dense_kernel_test.ts).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
