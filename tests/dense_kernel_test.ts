@@ -339,3 +339,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "on a backend without the kernels (cpu), the fast functions run chapter 4's ops",
+  fn: async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend("cpu");
+    // The cpu backend greets its first use in Deno with advice to install tfjs-node.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+    try {
+      const rng = new Random(26);
+      const net = createNetwork([12, 7, 4], relu, multiclassClassification, rng);
+      const X = rng.normalTensor([12, 9]), D = oneHotColumns(rng, 4, 9);
+      let fast: { loss: tf.Scalar; grads: tf.Tensor[] } | undefined;
+      const profile = await tf.profile(() => {
+        fast = fastLossAndGradients(net, X, D);
+        return [fast.loss, ...fast.grads];
+      });
+      const course = profile.kernels.filter((k) => k.name.startsWith("Course"));
+      assert.deepEqual(course.map((k) => k.name), [], "course kernels on cpu");
+      tf.tidy(() => {
+        const pass = forward(net, X);
+        sameBits(fast!.loss, multiclassClassification.error(pass.y, D), "cpu loss");
+        backward(net, pass, D).forEach((g, i) => sameBits(fast!.grads[i], g, `cpu grad ${i}`));
+      });
+      tf.dispose([fast!.loss, ...fast!.grads, X, D]);
+      net.layers.forEach((l) => tf.dispose([l.W, l.b]));
+    } finally {
+      await tf.setBackend(previous);
+    }
+  },
+});
