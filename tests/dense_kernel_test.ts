@@ -370,3 +370,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "networkError under a gradient tape runs the ops: autodiff through it works as before",
+  ignore: !hasBlas,
+  fn: () => {
+    const rng = new Random(27);
+    const net = createNetwork([5, 4, 3], tanh, multiclassClassification, rng);
+    const X = rng.normalTensor([5, 6]), D = oneHotColumns(rng, 3, 6);
+    const variables = net.layers.flatMap((l) => [l.W, l.b]);
+    const viaNetworkError = tf.variableGrads(() => networkError(net, X, D), variables);
+    const viaForward = tf.variableGrads(
+      () => multiclassClassification.error(forward(net, X).y, D),
+      variables,
+    );
+    sameBits(viaNetworkError.value, viaForward.value, "value");
+    for (const v of variables) {
+      sameBits(viaNetworkError.grads[v.name], viaForward.grads[v.name], `∂E/∂${v.name}`);
+    }
+    tf.dispose([viaNetworkError.value, viaForward.value, X, D]);
+    tf.dispose([...Object.values(viaNetworkError.grads), ...Object.values(viaForward.grads)]);
+    net.layers.forEach((l) => tf.dispose([l.W, l.b]));
+  },
+});

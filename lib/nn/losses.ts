@@ -80,7 +80,8 @@ export interface SoftmaxPass {
  * The softmax output layer on total inputs u [K, N]: Y = {@linkcode softmax}(u) and, with one-hot
  * targets d, the output delta Y − D and the error {@linkcode crossEntropy}(Y, D) — in one kernel
  * where the backend has one (`CourseSoftmaxCrossEntropy` on `blas`: the same numbers bit for
- * bit, one pass instead of eleven kernels), else by those ops. The caller owns the tensors.
+ * bit, one pass instead of eleven kernels), else (other backends, or under a gradient tape) by
+ * those ops. The caller owns the tensors.
  *
  * @example
  * ```ts
@@ -89,8 +90,10 @@ export interface SoftmaxPass {
  */
 export function softmaxCrossEntropy(u: tf.Tensor, d?: tf.Tensor): SoftmaxPass {
   if (d) checkPrediction("softmaxCrossEntropy", u, d);
+  // The kernel has no gradient: under a gradient tape the ops run.
   const fused = tf.getKernel(KERNEL_NAMES.softmaxCrossEntropy, tf.getBackend()) !== undefined &&
-    u.rank === 2 && u.dtype === "float32" && (!d || d.dtype === "float32") && u.size > 0;
+    !tf.engine().isTapeOn() && u.rank === 2 && u.dtype === "float32" &&
+    (!d || d.dtype === "float32") && u.size > 0;
   if (!fused) {
     const y = softmax(u);
     if (!d) return { y };

@@ -258,7 +258,12 @@ function fusedForward(
   D?: tf.Tensor,
 ): FusedForward {
   checkForwardInputs(net, X, masks);
-  if (tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined) {
+  // The fused kernels have no gradients: under a gradient tape (tf.grad, tf.variableGrads of a
+  // function calling networkError, say) the ops run instead.
+  if (
+    tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined ||
+    tf.engine().isTapeOn()
+  ) {
     return { pass: forward(net, X, masks) };
   }
   const u: tf.Tensor[] = [];
@@ -298,8 +303,8 @@ function fusedForward(
  * {@linkcode forward} with each layer's product, bias and activation in one kernel where the
  * backend has one (`CourseDenseForward` on the blas backend, and `CourseSoftmaxCrossEntropy` for
  * softmax outputs): the same pass bit for bit (tests/dense_kernel_test.ts compares the two),
- * three or four kernels fewer a layer. Layers with other activations, and other backends, run
- * chapter 4's cell op by op. This is what training and prediction run; chapter 4's cell is what
+ * three or four kernels fewer a layer. Layers with other activations, other backends, and
+ * calls under a gradient tape (the kernels have no gradients) run chapter 4's cell op by op. This is what training and prediction run; chapter 4's cell is what
  * it computes.
  *
  * @example
