@@ -223,8 +223,8 @@ const FUSED_OUTPUTS = new Map<OutputLayer, string>([
 
 /**
  * The name under which `KERNEL_NAMES.denseForward` computes layer `i` of `net`, or `undefined`
- * when it cannot (no such kernel on the backend, another activation or output layer, a bias not
- * of shape [out, 1], non-float32 data).
+ * when it cannot (another activation or output layer, a bias not of shape [out, 1], non-float32
+ * data).
  */
 function fusedActivationName(net: Network, i: number, zPrev: tf.Tensor): string | undefined {
   const layer = net.layers[i];
@@ -304,8 +304,8 @@ function fusedForward(
  * backend has one (`CourseDenseForward` on the blas backend, and `CourseSoftmaxCrossEntropy` for
  * softmax outputs): the same pass bit for bit (tests/dense_kernel_test.ts compares the two),
  * three or four kernels fewer a layer. Layers with other activations, other backends, and
- * calls under a gradient tape (the kernels have no gradients) run chapter 4's cell op by op. This is what training and prediction run; chapter 4's cell is what
- * it computes.
+ * calls under a gradient tape (the kernels have no gradients) run chapter 4's cell op by op. This
+ * is what training and prediction run; chapter 4's cell is what it computes.
  *
  * @example
  * ```ts
