@@ -49,6 +49,18 @@ const STYLE_MAPS: readonly [number, number][] = [
   [16, 512],
 ];
 
+/**
+ * 600 minibatches of 100: two layer products forward, dW and dX of the output layer, dW of the
+ * hidden one (products with a transposed B are timed with the same m, n, k untransposed).
+ */
+const MLP_EPOCH: readonly Gemm[] = [
+  { m: 100, n: 100, k: 784, transA: false, times: 600 },
+  { m: 100, n: 10, k: 100, transA: false, times: 600 },
+  { m: 100, n: 10, k: 100, transA: true, times: 600 },
+  { m: 100, n: 100, k: 10, transA: false, times: 600 },
+  { m: 784, n: 100, k: 100, transA: true, times: 600 },
+];
+
 /** The products each workload computes with sgemm (im2col formulation of the convolutions). */
 export const WORKLOAD_GEMMS: Readonly<Record<string, readonly Gemm[]>> = {
   a_matmul: [{ m: 1024, n: 1024, k: 1024, transA: false }],
@@ -58,15 +70,8 @@ export const WORKLOAD_GEMMS: Readonly<Record<string, readonly Gemm[]>> = {
     { m: 9 * 64, n: 64, k: 128 * 128, transA: true }, // dW
   ],
   c_vgg_step: VGG_STEP,
-  // 600 minibatches of 100: two layer products forward, dW and dX of the output layer, dW of
-  // the hidden one (products with a transposed B are timed with the same m, n, k untransposed).
-  d_mlp_epoch: [
-    { m: 100, n: 100, k: 784, transA: false, times: 600 },
-    { m: 100, n: 10, k: 100, transA: false, times: 600 },
-    { m: 100, n: 10, k: 100, transA: true, times: 600 },
-    { m: 100, n: 100, k: 10, transA: false, times: 600 },
-    { m: 784, n: 100, k: 100, transA: true, times: 600 },
-  ],
+  d_mlp_epoch: MLP_EPOCH,
+  d_mlp_epoch_autodiff: MLP_EPOCH,
   // The VGG step, plus each style layer's Gram matrix FᵀF and its gradient F·S.
   e_lbfgs_iter: [
     ...VGG_STEP,

@@ -8,7 +8,12 @@
  *   each layer is the course's frozen layer (`frozenConvBiasRelu`, as `Vgg19.features` runs it),
  *   torch's is `relu(conv2d(x, w, b))`;
  * - `d_mlp_epoch`: one MNIST epoch of a 784-100-10 ReLU MLP, batch 100, softmax cross-entropy,
- *   plain SGD with tf autodiff;
+ *   plain SGD (η = 0.1), as the course trains it in 04 and 05b: `sgdEpoch` with `backpropModel`
+ *   (chapter 4's forward and hand-written backward, one fused kernel a layer on `blas`) and the
+ *   course's `SGD` (one fused kernel a parameter);
+ * - `d_mlp_epoch_autodiff`: the same epoch with `networkModel`'s gradients (tfjs autodiff through
+ *   `tf.variableGrads`), as 03 and 03d train; the torch peer of both is the same autograd loop
+ *   (`x @ w1` on row-major batches: the same products, transposed);
  * - `e_lbfgs_iter`: one L-BFGS iteration of the style transfer at 256² in steady state (issue 8),
  *   see below.
  *
@@ -62,6 +67,13 @@ import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
 import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
+import { classificationDataset } from "../lib/nn/minibatches.ts";
+import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
+import { relu } from "../lib/nn/activations.ts";
+import { multiclassClassification } from "../lib/nn/losses.ts";
+import { heNormal } from "../lib/nn/initializers.ts";
+import { backpropModel, networkModel, sgdEpoch } from "../lib/nn/training.ts";
+import { SGD } from "../lib/optim/sgd.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
 import { randomVggBiases, randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
@@ -70,7 +82,10 @@ import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
 /** One line of `out/bench.json`. */
 export interface BenchRecord {
-  /** Workload name (`a_matmul`, `b_conv`, `c_vgg_step`, `d_mlp_epoch`, `e_lbfgs_iter`). */
+  /**
+   * Workload name (`a_matmul`, `b_conv`, `c_vgg_step`, `d_mlp_epoch`, `d_mlp_epoch_autodiff`,
+   * `e_lbfgs_iter`).
+   */
   name: string;
   /** Median seconds per run in tfjs. */
   tfjs_s: number;
@@ -157,6 +172,38 @@ async function settle(f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   await Promise.resolve();
 }
 
+/**
+ * One epoch of the course's MNIST training as the notebooks run it (`sgdEpoch` of
+ * `lib/nn/training.ts`): a 784-100-10 ReLU network with softmax outputs (`createNetwork`, He
+ * normal weights, zero biases), shuffled minibatches of 100 columns, the minibatch error and
+ * gradients from `backpropModel` (chapter 4's hand-written backpropagation, fused kernels where
+ * the backend has them: 04, 05b) or `networkModel` (tfjs autodiff through `tf.variableGrads`:
+ * 03, 03d), and the course's `SGD` (η = 0.1), reading each minibatch error as `sgdEpoch` does.
+ */
+async function mlpEpoch(
+  gradients: "backprop" | "autodiff",
+): Promise<{ run: () => Promise<void>; dispose: () => void }> {
+  const { train } = await loadMnist();
+  const data = classificationDataset(train.images, train.labels, MNIST_PIXELS, MNIST_CLASSES);
+  const rng = new Random(4);
+  const net = createNetwork(
+    [MNIST_PIXELS, 100, MNIST_CLASSES],
+    relu,
+    multiclassClassification,
+    rng.derive("init"),
+    heNormal,
+  );
+  const model = gradients === "backprop" ? backpropModel(net) : networkModel(net);
+  const optimizer = new SGD({ learningRate: 0.1 });
+  const options = { batchSize: 100, shuffle: rng.derive("order"), noise: rng.derive("noise") };
+  return {
+    run: async () => {
+      await sgdEpoch(model, data, optimizer, options);
+    },
+    dispose: () => disposeNetwork(net),
+  };
+}
+
 const WORKLOADS: Workload[] = [
   {
     name: "a_matmul",
@@ -205,51 +252,8 @@ const WORKLOADS: Workload[] = [
       });
     },
   },
-  {
-    name: "d_mlp_epoch",
-    runs: 1,
-    async setup() {
-      const { train } = await loadMnist();
-      const rng = new Random(4);
-      const hidden = 100, batch = 100, lr = 0.1;
-      const w1 = tf.variable(rng.normalTensor([MNIST_PIXELS, hidden], 0, Math.sqrt(2 / 784)));
-      const b1 = tf.variable(tf.zeros([hidden]));
-      const w2 = tf.variable(rng.normalTensor([hidden, MNIST_CLASSES], 0, Math.sqrt(2 / hidden)));
-      const b2 = tf.variable(tf.zeros([MNIST_CLASSES]));
-      const optimizer = tf.train.sgd(lr);
-      const run = async (): Promise<void> => {
-        const order = rng.permutation(train.count);
-        let last: tf.Scalar | null = null;
-        for (let start = 0; start + batch <= train.count; start += batch) {
-          const xs = new Float32Array(batch * MNIST_PIXELS);
-          const ys = new Float32Array(batch * MNIST_CLASSES);
-          for (let i = 0; i < batch; i++) {
-            const k = order[start + i];
-            xs.set(
-              train.images.subarray(k * MNIST_PIXELS, (k + 1) * MNIST_PIXELS),
-              i * MNIST_PIXELS,
-            );
-            ys[i * MNIST_CLASSES + train.labels[k]] = 1;
-          }
-          last?.dispose();
-          last = tf.tidy(() => {
-            const x = tf.tensor2d(xs, [batch, MNIST_PIXELS]);
-            const y = tf.tensor2d(ys, [batch, MNIST_CLASSES]);
-            return optimizer.minimize(() => {
-              const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
-              const logits = tf.add(tf.matMul(h, w2), b2);
-              return tf.losses.softmaxCrossEntropy(y, logits);
-            }, true) as tf.Scalar;
-          });
-        }
-        if (last) {
-          await last.data(); // wait for the last step, as torch's loop does
-          last.dispose();
-        }
-      };
-      return { run, dispose: () => tf.dispose([w1, b1, w2, b2]) };
-    },
-  },
+  { name: "d_mlp_epoch", runs: 1, setup: () => mlpEpoch("backprop") },
+  { name: "d_mlp_epoch_autodiff", runs: 1, setup: () => mlpEpoch("autodiff") },
   {
     name: "e_lbfgs_iter",
     runs: 2,
@@ -483,7 +487,7 @@ for (const workload of WORKLOADS) {
     // e.g. the wasm backend has no Conv2DBackpropFilter kernel.
     const reason = (error as Error).message.split("\n")[0];
     console.log(
-      `${workload.name.padEnd(12)} skipped: tfjs ${backend.name} cannot run it (${reason})`,
+      `${workload.name.padEnd(20)} skipped: tfjs ${backend.name} cannot run it (${reason})`,
     );
     dispose();
     continue;
@@ -518,7 +522,7 @@ for (const workload of WORKLOADS) {
   });
   const r = records[records.length - 1];
   console.log(
-    `${r.name.padEnd(12)} tfjs ${r.tfjs_s.toFixed(4).padStart(8)} s   torch ${
+    `${r.name.padEnd(20)} tfjs ${r.tfjs_s.toFixed(4).padStart(8)} s   torch ${
       r.torch_s === null ? "       —" : r.torch_s.toFixed(4).padStart(8)
     } s   ratio ${r.ratio === null ? "   —" : r.ratio.toFixed(2).padStart(5)}   ${r.backend}` +
       `   (tfjs runs ${tfjsTimes.map((t) => t.toFixed(3)).join(" ")}${
@@ -528,10 +532,10 @@ for (const workload of WORKLOADS) {
 }
 if (typeof peer !== "string") await peer.close();
 
-console.log("\nworkload      tfjs median   torch median   ratio   backend");
+console.log("\nworkload              tfjs median   torch median   ratio   backend");
 for (const r of records) {
   console.log(
-    `${r.name.padEnd(13)} ${r.tfjs_s.toFixed(4).padStart(9)} s  ${
+    `${r.name.padEnd(21)} ${r.tfjs_s.toFixed(4).padStart(9)} s  ${
       r.torch_s === null ? "     —     " : `${r.torch_s.toFixed(4).padStart(9)} s`
     }  ${r.ratio === null ? "   —  " : r.ratio.toFixed(2).padStart(6)}   ${r.backend}`,
   );

@@ -11,9 +11,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { identity, logistic } from "./activations.ts";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 
 /** Logarithms are taken of max(y, TINY), so that y = 0 gives a large finite error, not −∞. */
-const TINY = 1e-12;
+export const TINY = 1e-12;
 
 /**
  * Throws one message naming both shapes unless y and d have the same shape (no broadcasting)
@@ -63,6 +64,46 @@ export function softmax(u: tf.Tensor): tf.Tensor {
     const shifted = tf.exp(tf.sub(u, tf.max(u, 0, true)));
     return tf.div(shifted, tf.sum(shifted, 0, true));
   });
+}
+
+/** The softmax outputs of {@linkcode softmaxCrossEntropy}, with the error and delta if targets were given. */
+export interface SoftmaxPass {
+  /** Y = softmax(u), [K, N]. */
+  y: tf.Tensor;
+  /** The output delta Y − D (given targets D). */
+  delta?: tf.Tensor;
+  /** The error {@linkcode crossEntropy}(Y, D) (given targets D). */
+  loss?: tf.Scalar;
+}
+
+/**
+ * The softmax output layer on total inputs u [K, N]: Y = {@linkcode softmax}(u) and, with one-hot
+ * targets d, the output delta Y − D and the error {@linkcode crossEntropy}(Y, D) — in one kernel
+ * where the backend has one (`CourseSoftmaxCrossEntropy` on `blas`: the same numbers bit for
+ * bit, one pass instead of eleven kernels), else (other backends, or under a gradient tape) by
+ * those ops. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { y, delta, loss } = softmaxCrossEntropy(u, d); // softmax(u), Y − D, crossEntropy(Y, D)
+ * ```
+ */
+export function softmaxCrossEntropy(u: tf.Tensor, d?: tf.Tensor): SoftmaxPass {
+  if (d) checkPrediction("softmaxCrossEntropy", u, d);
+  // The kernel has no gradient: under a gradient tape the ops run.
+  const fused = tf.getKernel(KERNEL_NAMES.softmaxCrossEntropy, tf.getBackend()) !== undefined &&
+    !tf.engine().isTapeOn() && u.rank === 2 && u.dtype === "float32" &&
+    (!d || d.dtype === "float32") && u.size > 0;
+  if (!fused) {
+    const y = softmax(u);
+    if (!d) return { y };
+    return { y, delta: tf.sub(y, d), loss: crossEntropy(y, d) };
+  }
+  const inputs: tf.NamedTensorMap = d ? { u, d } : { u };
+  const outs = tf.engine().runKernel(KERNEL_NAMES.softmaxCrossEntropy, inputs, {
+    tiny: TINY,
+  }) as unknown as tf.Tensor[];
+  return d ? { y: outs[0], delta: outs[1], loss: outs[2] as tf.Scalar } : { y: outs[0] };
 }
 
 /** An output layer: its activation (applied to the whole layer) and its matched error. */

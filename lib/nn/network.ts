@@ -20,12 +20,24 @@
  * (logistic: f′ = Z(1 − Z); tanh: 1 − Z²), f′(U⁽ˡ⁾) is computed from the forward pass's Z⁽ˡ⁾
  * instead of evaluating f again — the same numbers, one pass fewer.
  *
+ * Training and prediction run the same computation with fused kernels where the backend has them
+ * ({@linkcode fastForward}, {@linkcode fastBackward}, {@linkcode fastLossAndGradients}: one
+ * kernel a layer each way, and the softmax output with its error and Y − D in one), bit for bit
+ * the numbers of the two cells (tests/dense_kernel_test.ts).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Activation, logistic, relu, tanh } from "./activations.ts";
+import { type Activation, identity, logistic, relu, tanh } from "./activations.ts";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
-import { OUTPUT_LAYERS, type OutputLayer } from "./losses.ts";
+import {
+  binaryClassification,
+  multiclassClassification,
+  OUTPUT_LAYERS,
+  type OutputLayer,
+  regression,
+  softmaxCrossEntropy,
+} from "./losses.ts";
 import type { Random } from "../runtime/random.ts";
 import { fanInNormal, type Initializer } from "./initializers.ts";
 import { dropoutMask } from "./dropout.ts";
@@ -194,6 +206,120 @@ export function dropoutMasks(
   });
 }
 
+/** The activation names of `KERNEL_NAMES.denseForward`, for the activations it computes. */
+const FUSED_ACTIVATIONS = new Map<Activation, string>([
+  [logistic, "logistic"],
+  [tanh, "tanh"],
+  [relu, "relu"],
+  [identity, "identity"],
+]);
+
+/** The activation of the output layers' dense kernel (softmax follows in its own kernel). */
+const FUSED_OUTPUTS = new Map<OutputLayer, string>([
+  [regression, "identity"],
+  [binaryClassification, "logistic"],
+  [multiclassClassification, "identity"],
+]);
+
+/**
+ * The name under which `KERNEL_NAMES.denseForward` computes layer `i` of `net`, or `undefined`
+ * when it cannot (another activation or output layer, a bias not of shape [out, 1], non-float32
+ * data).
+ */
+function fusedActivationName(net: Network, i: number, zPrev: tf.Tensor): string | undefined {
+  const layer = net.layers[i];
+  if (
+    layer.W.dtype !== "float32" || layer.b.dtype !== "float32" || zPrev.dtype !== "float32" ||
+    layer.b.rank !== 2 || layer.b.shape[1] !== 1
+  ) {
+    return undefined;
+  }
+  return layer.activation ? FUSED_ACTIVATIONS.get(layer.activation) : FUSED_OUTPUTS.get(net.output);
+}
+
+/** A forward pass, and for targets D (softmax outputs only) the error and output delta. */
+interface FusedForward {
+  pass: ForwardPass;
+  /** Y − D, when the softmax kernel computed it with the outputs. */
+  delta?: tf.Tensor;
+  /** The network's error E(Y, D), when the softmax kernel computed it with the outputs. */
+  loss?: tf.Scalar;
+}
+
+/**
+ * {@linkcode forward}, each layer in one kernel where the backend has one; with targets D and a
+ * softmax output, also the error and Y − D from the softmax kernel (see
+ * {@linkcode fastForward}).
+ */
+function fusedForward(
+  net: Network,
+  X: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+  D?: tf.Tensor,
+): FusedForward {
+  checkForwardInputs(net, X, masks);
+  // The fused kernels have no gradients: under a gradient tape (tf.grad, tf.variableGrads of a
+  // function calling networkError, say) the ops run instead.
+  if (
+    tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined ||
+    tf.engine().isTapeOn()
+  ) {
+    return { pass: forward(net, X, masks) };
+  }
+  const u: tf.Tensor[] = [];
+  const z: tf.Tensor[] = [masks?.[0] ? tf.mul(X, masks[0]) : X];
+  let delta: tf.Tensor | undefined, loss: tf.Scalar | undefined;
+  net.layers.forEach((layer, i) => {
+    const activation = fusedActivationName(net, i, z[i]);
+    let ul: tf.Tensor, zl: tf.Tensor;
+    if (activation === undefined) { // as forward() computes it
+      ul = tf.add(tf.matMul(layer.W, z[i]), layer.b);
+      zl = layer.activation ? layer.activation.f(ul) : net.output.activation(ul);
+    } else {
+      const outs = tf.engine().runKernel(
+        KERNEL_NAMES.denseForward,
+        { W: layer.W, b: layer.b, zPrev: z[i] },
+        { activation },
+      ) as unknown as tf.Tensor[];
+      ul = outs[0];
+      if (layer.activation) zl = outs[1] ?? tf.clone(ul);
+      else if (net.output === multiclassClassification) {
+        const matched = D !== undefined && tf.util.arraysEqual(D.shape, ul.shape);
+        const softmax = softmaxCrossEntropy(ul, matched ? D : undefined);
+        ({ delta, loss } = softmax);
+        zl = softmax.y;
+      } else zl = outs[1] ?? tf.clone(ul); // identity: a clone of U, as identity.f
+    }
+    u.push(ul);
+    const mask = layer.activation ? masks?.[i + 1] : undefined;
+    z.push(mask ? tf.mul(zl, mask) : zl);
+  });
+  const y = z[z.length - 1];
+  const pass = masks === undefined ? { u, z, y } : { u, z, y, masks };
+  return { pass, delta, loss };
+}
+
+/**
+ * {@linkcode forward} with each layer's product, bias and activation in one kernel where the
+ * backend has one (`CourseDenseForward` on the blas backend, and `CourseSoftmaxCrossEntropy` for
+ * softmax outputs): the same pass bit for bit (tests/dense_kernel_test.ts compares the two),
+ * three or four kernels fewer a layer. Layers with other activations, other backends, and
+ * calls under a gradient tape (the kernels have no gradients) run chapter 4's cell op by op. This
+ * is what training and prediction run; chapter 4's cell is what it computes.
+ *
+ * @example
+ * ```ts
+ * const pass = fastForward(net, X); // same U⁽ˡ⁾, Z⁽ˡ⁾ as forward(net, X)
+ * ```
+ */
+export function fastForward(
+  net: Network,
+  X: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): ForwardPass {
+  return fusedForward(net, X, masks).pass;
+}
+
 // @saved-from notebooks/04_backpropagation.ipynb — edit it there, then `deno task save-cells`
 /**
  * Backpropagation written by hand: the gradients ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, ∂E/∂W⁽²⁾, … (the order of
@@ -267,6 +393,19 @@ function fusedLayerBackward(
  * ```
  */
 export function fastBackward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.Tensor[] {
+  return fusedBackward(net, pass, D);
+}
+
+/**
+ * {@linkcode fastBackward}, starting from the output delta Y − D when the forward pass already
+ * computed it (the softmax kernel does).
+ */
+function fusedBackward(
+  net: Network,
+  pass: ForwardPass,
+  D: tf.Tensor,
+  outputDelta?: tf.Tensor,
+): tf.Tensor[] {
   const fusable = tf.getKernel(KERNEL_NAMES.denseBackward, tf.getBackend()) !== undefined &&
     !pass.masks?.some((m) => m !== undefined) &&
     net.layers.slice(0, -1).every((layer) => FUSED_SLOPES.has(layer.activation!));
@@ -275,11 +414,37 @@ export function fastBackward(net: Network, pass: ForwardPass, D: tf.Tensor): tf.
   return tf.tidy(() => {
     const L = net.layers.length, N = pass.y.shape[1] ?? 1;
     const grads: tf.Tensor[] = new Array(2 * L);
-    let delta: tf.Tensor = tf.sub(pass.y, D); // Δ⁽ᴸ⁾ = Y − D
+    let delta: tf.Tensor = outputDelta ?? tf.sub(pass.y, D); // Δ⁽ᴸ⁾ = Y − D
     for (let l = L - 1; l >= 0; l--) {
       [grads[2 * l], grads[2 * l + 1], delta] = fusedLayerBackward(net, pass, delta, l, N)!;
     }
     return grads;
+  });
+}
+
+/**
+ * The minibatch error and its gradients as {@linkcode backpropGradients} computes them —
+ * `net.output.error(Y, D)` and {@linkcode backward}'s gradients for Y from {@linkcode forward} —
+ * with the fused kernels where the backend has them ({@linkcode fastForward}, the softmax
+ * output's error and delta in one kernel, {@linkcode fastBackward}): the same numbers bit for bit.
+ * The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { loss, grads } = fastLossAndGradients(net, X, D); // E and ∂E/∂W⁽¹⁾, ∂E/∂b⁽¹⁾, …
+ * ```
+ */
+export function fastLossAndGradients(
+  net: Network,
+  X: tf.Tensor,
+  D: tf.Tensor,
+  masks?: readonly (tf.Tensor | undefined)[],
+): { loss: tf.Scalar; grads: tf.Tensor[] } {
+  return tf.tidy(() => {
+    const { pass, delta, loss } = fusedForward(net, X, masks, D);
+    checkBackwardInputs(net, pass, D);
+    const grads = fusedBackward(net, pass, D, delta);
+    return { loss: loss ?? net.output.error(pass.y, D), grads };
   });
 }
 
@@ -298,10 +463,7 @@ export function backpropGradients(
   D: tf.Tensor,
   masks?: readonly (tf.Tensor | undefined)[],
 ): { loss: tf.Scalar; grads: tf.Tensor[] } {
-  return tf.tidy(() => {
-    const pass = forward(net, X, masks);
-    return { loss: net.output.error(pass.y, D), grads: fastBackward(net, pass, D) };
-  });
+  return fastLossAndGradients(net, X, D, masks);
 }
 
 /**
@@ -368,14 +530,23 @@ export function layerGradientNorms(grads: readonly tf.Tensor[]): LayerGradientNo
   return out;
 }
 
-/** The network's outputs y for inputs X of shape [inputs, N]: shape [outputs, N]. */
+/**
+ * The network's outputs y for inputs X of shape [inputs, N]: shape [outputs, N] (by
+ * {@linkcode fastForward}: the numbers of {@linkcode forward}).
+ */
 export function predict(net: Network, X: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => forward(net, X).y);
+  return tf.tidy(() => fastForward(net, X).y);
 }
 
-/** The network's error on inputs X and targets D (both one example per column). */
+/**
+ * The network's error on inputs X and targets D (both one example per column), computed as
+ * `net.output.error(forward(net, X).y, D)` (by the fused kernels where the backend has them).
+ */
 export function networkError(net: Network, X: tf.Tensor, D: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => net.output.error(forward(net, X).y, D));
+  return tf.tidy(() => {
+    const { pass, loss } = fusedForward(net, X, undefined, D);
+    return loss ?? net.output.error(pass.y, D);
+  });
 }
 
 /** All weights and biases, in layer order (W⁽¹⁾, b⁽¹⁾, W⁽²⁾, …). */

@@ -16,8 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import {
   dropoutMasks,
-  fastBackward,
-  forward,
+  fastLossAndGradients,
   type Network,
   networkParameters,
   predict,
@@ -140,8 +139,7 @@ export function backpropModel(net: Network, options: { dropout?: DropoutRates } 
     lossAndGradients(X, D, rng) {
       return tf.tidy(() => {
         const masks = withDropout ? dropoutMasks(net, X.shape[1], rates, rng) : undefined;
-        const pass = forward(net, X, masks);
-        return { loss: net.output.error(pass.y, D), grads: fastBackward(net, pass, D) };
+        return fastLossAndGradients(net, X, D, masks); // forward, error, backward; fused kernels
       });
     },
     predict: evaluation.predict,

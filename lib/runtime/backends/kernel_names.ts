@@ -28,6 +28,19 @@ export const KERNEL_NAMES = {
    * "none"); outputs ΔZᵀ/n, (Δ1)/n and, unless slope is "none", f′ ⊙ (WᵀΔ). See `lib/nn/network.ts`.
    */
   denseBackward: "CourseDenseBackward",
+  /**
+   * One layer of chapter 4's forward pass: inputs W [out, in], b [out, 1], zPrev Z⁽ˡ⁻¹⁾ [in, N];
+   * attribute activation ("relu", "logistic", "tanh", "identity"); outputs U = W Z⁽ˡ⁻¹⁾ + b 1ᵀ
+   * and, unless the activation is "identity", Z = f(U). See `lib/nn/network.ts`.
+   */
+  denseForward: "CourseDenseForward",
+  /**
+   * The softmax output layer with its cross-entropy (chapter 2) in one pass: inputs u [K, N] and,
+   * optionally, one-hot targets d [K, N]; outputs Y = softmax(u) over each column and, with d,
+   * the output delta Y − D and the error −Σ d log max(Y, 10⁻¹²) / N (a scalar). See
+   * `lib/nn/losses.ts` and `lib/nn/network.ts`.
+   */
+  softmaxCrossEntropy: "CourseSoftmaxCrossEntropy",
 } as const;
 
 /** One of the course's kernel names. */

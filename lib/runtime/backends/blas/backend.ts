@@ -34,6 +34,7 @@ import { BLAS_ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
 import { BLAS_SGD_KERNELS } from "./sgd.ts";
 import { BLAS_DENSE_KERNELS } from "./dense.ts";
+import { BLAS_SOFTMAX_KERNELS } from "./softmax.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -48,6 +49,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_REDUCE_KERNELS,
   ...BLAS_SGD_KERNELS,
   ...BLAS_DENSE_KERNELS,
+  ...BLAS_SOFTMAX_KERNELS,
 ];
 
 /**

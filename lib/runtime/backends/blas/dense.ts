@@ -1,23 +1,93 @@
 /**
- * `CourseDenseBackward` (see `KERNEL_NAMES.denseBackward`): one layer of chapter 4's hand-written
- * backpropagation in one kernel instead of nine (two products, a sum, two divisions, the slope's
- * one or two elementwise ops and its product with the back-propagated error):
+ * The dense layer of chapter 4's network in the book's matrix form, each direction in one kernel:
+ *
+ * - `CourseDenseForward` (see `KERNEL_NAMES.denseForward`): U = W Z⁽ˡ⁻¹⁾ + b 1ᵀ and Z = f(U) for
+ *   f = ReLU, logistic, tanh or the identity — one sgemm, then one pass adding the bias and
+ *   applying f, instead of a product, a broadcast `Add` and the activation's op (each allocating
+ *   its output). The identity returns U alone (the op-by-op version's `clone` shares U's data).
+ * - `CourseDenseBackward` (see `KERNEL_NAMES.denseBackward`): one layer of the hand-written
+ *   backpropagation instead of nine kernels (two products, a sum, two divisions, the slope's one
+ *   or two elementwise ops and its product with the back-propagated error):
  *
  *   ∂E/∂W = (Δ Zᵀ)/n,   ∂E/∂b = (Δ 1)/n,   Δ′ = f′ ⊙ (Wᵀ Δ)
  *
- * with f′ from the layer below's output z (logistic z(1 − z), tanh 1 − z²) or input u (ReLU
- * [u > 0]). The products are the same sgemm calls as `BatchMatMul`'s, the sum accumulates in
- * double as `Sum`'s, and every other value is rounded to float32 where the op-by-op version stores
- * a float32 tensor, so the outputs are bit-for-bit those of the ops.
+ *   with f′ from the layer below's output z (logistic z(1 − z), tanh 1 − z²) or input u (ReLU
+ *   [u > 0]).
+ *
+ * The products are the same sgemm calls as `BatchMatMul`'s, the sum accumulates in double as
+ * `Sum`'s, and every other value is rounded to float32 where the op-by-op version stores a float32
+ * tensor (ReLU is `Math.max(u, 0)`, as the `Maximum` kernel of `tf.maximum(u, 0)` computes it;
+ * logistic 1/(1 + e⁻ᵘ) as the `Sigmoid` kernel; tanh `Math.tanh`), so the outputs are bit-for-bit
+ * those of the ops (tests/dense_kernel_test.ts).
  *
  * @module
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
-import { asKernelFunc, floatValues, type KernelArgs, output } from "./kernel_util.ts";
+import {
+  asKernelFunc,
+  type BlasHost,
+  floatValues,
+  type KernelArgs,
+  numericValues,
+  output,
+  runCpu,
+  sizeOf,
+} from "./kernel_util.ts";
+import { multiply } from "./matmul.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
 
 /** The slopes the kernel computes, named as the attribute `slope` gives them. */
 export type DenseSlope = "logistic" | "tanh" | "relu" | "none";
+
+/** The activations `CourseDenseForward` applies, named as its attribute `activation` gives them. */
+export type DenseActivation = "logistic" | "tanh" | "relu" | "identity";
+
+const DENSE_ACTIVATIONS: readonly string[] = ["logistic", "tanh", "relu", "identity"];
+
+function denseForward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
+  const name = KERNEL_NAMES.denseForward;
+  const activation = attrs?.activation as DenseActivation;
+  if (!DENSE_ACTIVATIONS.includes(activation)) {
+    throw new Error(
+      `${name}: unknown activation "${activation}" (${DENSE_ACTIVATIONS.join(", ")})`,
+    );
+  }
+  const b = numericValues(backend, inputs.b);
+  const [outs, ins] = inputs.W.shape, [, batch] = inputs.zPrev.shape;
+  if (
+    !b || inputs.W.dtype !== "float32" || inputs.zPrev.dtype !== "float32" ||
+    inputs.W.shape.length !== 2 || inputs.zPrev.shape.length !== 2 ||
+    inputs.zPrev.shape[0] !== ins || inputs.b.shape.length !== 2 || inputs.b.shape[0] !== outs ||
+    inputs.b.shape[1] !== 1
+  ) {
+    throw new Error(
+      `${name}: expected float32 W [out, in], b [out, 1], zPrev [in, N]; got ` +
+        `[${inputs.W.shape}], [${inputs.b.shape}], [${inputs.zPrev.shape}]`,
+    );
+  }
+  // U = W Z exactly as the BatchMatMul kernel computes matMul(W, Z), into U's buffer.
+  const u = product(backend, inputs.W, inputs.zPrev);
+  // U += b 1ᵀ, rounded to float32 by the store as Add's is.
+  for (let o = 0; o < outs; o++) {
+    const bias = b[o];
+    for (let c = o * batch, end = c + batch; c < end; c++) u[c] = u[c] + bias;
+  }
+  const shape = [outs, batch];
+  if (activation === "identity") return [output(backend, shape, u)];
+  const z = backend.pool.take(u.length);
+  switch (activation) {
+    case "relu": // tf.maximum(u, 0): the Maximum kernel's Math.max (NaN stays, −0 gives +0)
+      for (let i = 0; i < u.length; i++) z[i] = Math.max(u[i], 0);
+      break;
+    case "logistic": // tf.sigmoid: the Sigmoid kernel's formula
+      for (let i = 0; i < u.length; i++) z[i] = 1 / (1 + Math.exp(-u[i]));
+      break;
+    case "tanh":
+      for (let i = 0; i < u.length; i++) z[i] = Math.tanh(u[i]);
+      break;
+  }
+  return [output(backend, shape, u), output(backend, shape, z)];
+}
 
 function denseBackward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const name = KERNEL_NAMES.denseBackward;
@@ -73,8 +143,27 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   return result;
 }
 
-/** The fused backpropagation kernel of the `blas` backend. */
+/**
+ * The product a b as the `BatchMatMul` kernel computes it: sgemm on float32 arrays, else (data
+ * held in another array, e.g. a cast from int32) the cpu kernel, copied into a pooled buffer.
+ */
+function product(backend: BlasHost, a: TensorInfo, b: TensorInfo): Float32Array {
+  const fast = multiply(backend, a, b, false, false);
+  if (fast) return fast.values;
+  const slow = runCpu("BatchMatMul", { a, b }, backend, { transposeA: false, transposeB: false });
+  const values = backend.pool.take(sizeOf(slow.shape));
+  values.set(backend.data.get(slow.dataId)!.values as Float32Array);
+  backend.disposeIntermediateTensorInfo(slow);
+  return values;
+}
+
+/** The fused dense-layer kernels of the `blas` backend (forward and backpropagation). */
 export const BLAS_DENSE_KERNELS: readonly KernelConfig[] = [
+  {
+    kernelName: KERNEL_NAMES.denseForward,
+    backendName: "blas",
+    kernelFunc: asKernelFunc(denseForward),
+  },
   {
     kernelName: KERNEL_NAMES.denseBackward,
     backendName: "blas",

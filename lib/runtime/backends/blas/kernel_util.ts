@@ -43,6 +43,18 @@ export function floatValues(backend: BlasHost, t: TensorInfo): Float32Array | un
   return values instanceof Float32Array ? values : undefined;
 }
 
+/**
+ * The numbers behind a float32 tensor, whatever array holds them (a cast from int32 may share the
+ * int32 tensor's `Int32Array`), or `undefined` for other dtypes and string data.
+ */
+export function numericValues(backend: BlasHost, t: TensorInfo): ArrayLike<number> | undefined {
+  if (t.dtype !== "float32") return undefined;
+  const values = backend.data.get(t.dataId)?.values;
+  return ArrayBuffer.isView(values) && !(values instanceof DataView)
+    ? values as unknown as ArrayLike<number>
+    : undefined;
+}
+
 /** Register `values` (already computed) as a new float32 tensor of `shape` in the backend. */
 export function output(backend: BlasHost, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, "float32", values);
