@@ -34,6 +34,9 @@ import { BLAS_ELEMENTWISE_KERNELS } from "./elementwise.ts";
 import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
 import { BLAS_SGD_KERNELS } from "./sgd.ts";
 import { BLAS_DENSE_KERNELS } from "./dense.ts";
+import { BLAS_BLOCKED_KERNELS } from "./blocked.ts";
+import { chainBlock } from "./dnnl_conv.ts";
+import { provideChannelBlock } from "../channel_blocks.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -48,6 +51,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_REDUCE_KERNELS,
   ...BLAS_SGD_KERNELS,
   ...BLAS_DENSE_KERNELS,
+  ...BLAS_BLOCKED_KERNELS,
 ];
 
 /**
@@ -148,6 +152,8 @@ export async function setupBlas(): Promise<string> {
     dnnlOpened = openDnnl();
     const dnnl = typeof dnnlOpened === "string" ? undefined : dnnlOpened;
     tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas, new BufferPool(), dnnl), 0);
+    // Frozen networks keep activations in channel blocks where oneDNN runs them so (dnnl_conv.ts).
+    provideChannelBlock(BLAS_BACKEND_NAME, () => dnnl && chainBlock(dnnl.isa));
   }
   if (!(await tf.setBackend(BLAS_BACKEND_NAME))) {
     throw new Error(`tf.setBackend('${BLAS_BACKEND_NAME}') returned false`);
