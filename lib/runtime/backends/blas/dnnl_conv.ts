@@ -6,15 +6,17 @@
  * kept while the tensor lives. Activations are NHWC (tfjs's layout) at the kernels' boundaries;
  * in the "blocked" layout oneDNN picks their layout too (nChw8c with AVX2, nChw16c with AVX-512)
  * and they are reordered into it and back at each call, in the "nhwc" layout the primitives run
- * on NHWC itself (no copies). The default ("auto") is blocked where oneDNN's instruction set is
- * AVX2 or older — 2× faster there for a 64→64 3×3 convolution with its gradients, reorders
- * included, and bit-for-bit the same numbers — and NHWC with AVX-512, where blocked convolutions
- * with reorders are no faster and their numbers differ in the last bits. Primitives are made once
- * per shape and layout. Every function returns `undefined` when oneDNN cannot take the case
- * (the caller then runs the im2col + sgemm path).
+ * on NHWC itself (no copies). The default ("auto") is "chain" (below) where oneDNN's instruction
+ * set is AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with
+ * its gradients, reorders included, and give bit-for-bit the same numbers — and NHWC with AVX-512,
+ * where blocked convolutions are no faster and their numbers differ in the last bits (README,
+ * "oneDNN's activation formats", has the measurements). Primitives are made once per shape and
+ * layout. Every function returns `undefined` when oneDNN cannot take the case (the caller then
+ * runs the im2col + sgemm path).
  *
- * The "chain" layout runs the same blocked primitives, but a frozen network (VGG19 in style
- * transfer) keeps its activations blocked from layer to layer ({@linkcode dnnlChainedConvForward},
+ * The "chain" layout runs single calls as "blocked" does; a frozen network (VGG19 in style
+ * transfer, through `lib/nn/blocked.ts`) runs the same blocked primitives but keeps its
+ * activations blocked from layer to layer ({@linkcode dnnlChainedConvForward},
  * {@linkcode dnnlChainedConvBackpropInput}, {@linkcode dnnlReorderActivation}): a blocked
  * activation is an N×⌈C/b⌉×H×W×b array (b = {@linkcode chainBlock}, channels zero-padded to the
  * block), and reorders remain only where a primitive wants another layout than it is given —
