@@ -122,7 +122,7 @@ for (const [name] of workloads) {
   const ratios = layouts.slice(1).map((l, i) =>
     `${l}/${layouts[0]} ${(medians[i + 1] / medians[0]).toFixed(2)}`
   );
-  if (layouts.includes("chain") && layouts.includes("blocked")) {
+  if (layouts[0] !== "blocked" && layouts.includes("chain") && layouts.includes("blocked")) {
     const [c, b] = ["chain", "blocked"].map((l) => medians[layouts.indexOf(l as LayoutSetting)]);
     ratios.push(`chain/blocked ${(c / b).toFixed(2)}`);
   }

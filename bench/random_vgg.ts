@@ -100,6 +100,10 @@ export function vggForward(
         h = blockedPool(h as tf.Tensor5D, options.pooling, { size: 2, strides: 2 });
       }
     });
+    // The last layer's maps, converted once if they are a tap too.
+    const lastName = `conv${blocks.length}_${blocks[blocks.length - 1].length}`;
+    const lastPooled = options.poolLast ?? false;
+    if (!lastPooled && options.taps && wanted(lastName)) return options.taps[lastName];
     return fromChannelBlocks(h as tf.Tensor5D, channels);
   }
   let h = input, i = 0;

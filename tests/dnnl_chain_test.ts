@@ -18,7 +18,14 @@ import {
   type LayoutSetting,
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { blockedToNhwc, nhwcToBlocked } from "../lib/runtime/backends/blas/blocked.ts";
-import { chainedBlock, fromChannelBlocks, toChannelBlocks } from "../lib/nn/blocked.ts";
+import {
+  blockedFrozenConvBiasRelu,
+  blockedPool,
+  chainedBlock,
+  fromChannelBlocks,
+  toChannelBlocks,
+} from "../lib/nn/blocked.ts";
+import { frozenConvBiasRelu } from "../lib/nn/conv.ts";
 import { Random } from "../lib/runtime/random.ts";
 import {
   loadVgg19,
@@ -239,5 +246,42 @@ Deno.test({
     assertSameBits(chain, reference, [...layers, "dx"]);
     tf.dispose([x, ...weights]);
     vgg.dispose();
+  },
+});
+
+Deno.test({
+  name: "channel blocks of 3 (no oneDNN format: the loops and sgemm) match the NHWC layers",
+  ignore,
+  fn: () => {
+    const rng = new Random(24);
+    const x = rng.uniformTensor([2, 9, 11, 4], -1, 1) as tf.Tensor4D;
+    const w1 = rng.normalTensor([3, 3, 4, 7], 0, 0.3) as tf.Tensor4D;
+    const w2 = rng.normalTensor([3, 3, 7, 5], 0, 0.3) as tf.Tensor4D;
+    const [b1, b2] = [
+      rng.normalTensor([7], 0, 0.1),
+      rng.normalTensor([5], 0, 0.1),
+    ] as tf.Tensor1D[];
+    const r = rng.normalTensor([2, 4, 5, 5]);
+    const nhwc = (input: tf.Tensor) => {
+      const h = frozenConvBiasRelu(input as tf.Tensor4D, w1, b1, { padding: "same" });
+      const p = tf.avgPool(h, 2, 2, "valid");
+      return frozenConvBiasRelu(p, w2, b2, { padding: "same" });
+    };
+    const blocked = (input: tf.Tensor) => {
+      const h = blockedFrozenConvBiasRelu(input as tf.Tensor4D, w1, b1, 3, { padding: "same" });
+      const p = blockedPool(h, "avg", { size: 2 });
+      return fromChannelBlocks(blockedFrozenConvBiasRelu(p, w2, b2, 3, { padding: "same" }), 5);
+    };
+    const run = (f: (input: tf.Tensor) => tf.Tensor) => [
+      take(tf.tidy(() => f(x))),
+      take(tf.tidy(() => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(f(input), r)))(x))),
+    ];
+    const expected = run(nhwc), actual = run(blocked);
+    actual.forEach((values, k) => {
+      const scale = Math.max(...expected[k].map(Math.abs));
+      const worst = Math.max(...values.map((v, i) => Math.abs(v - expected[k][i])));
+      assert(worst <= 1e-5 * scale, `output ${k}: differs by ${worst} (scale ${scale})`);
+    });
+    tf.dispose([x, w1, w2, b1, b2, r]);
   },
 });

@@ -11,7 +11,6 @@
  */
 import type { KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { KERNEL_NAMES } from "../kernel_names.ts";
-import { activateInPlace } from "./activation.ts";
 import { convInfo, dnnlGeometryOf, geometryOf } from "./conv.ts";
 import { convBackpropInput, convForward } from "./conv_math.ts";
 import {
@@ -76,17 +75,26 @@ export function blockedToNhwc(x: Float32Array, s: BlockedShape, out: Float32Arra
   }
 }
 
-/** values[n, g, p, j] += bias[g·b + j] for the real channels (padding channels stay). */
-function addBlockedBias(values: Float32Array, bias: Float32Array, s: BlockedShape): void {
+/**
+ * values = ReLU(values + bias) per channel, in place and in one pass, with the same float32
+ * operations as the NHWC kernels' two (`addChannelBias`, then `activateInPlace`): the sum
+ * rounded to float32, then ReLU (NaN stays, −∞ gives 0). Padding channels get a bias of 0.
+ */
+function addBiasReluBlocked(values: Float32Array, bias: Float32Array, s: BlockedShape): void {
   const { batch, channels: C, height, width, block: b } = s;
-  const pixels = height * width, groups = Math.ceil(C / b);
-  for (let n = 0; n < batch; n++) {
-    for (let g = 0; g < groups; g++) {
-      const base = (n * groups + g) * pixels * b;
-      const real = Math.min(b, C - g * b);
-      for (let p = 0; p < pixels; p++) {
-        const at = base + p * b;
-        for (let j = 0; j < real; j++) values[at + j] += bias[g * b + j];
+  const run = height * width * b, groups = Math.ceil(C / b);
+  // Runs start at whole blocks, so position i of a run is channel i mod b of its block (a mask
+  // where b is a power of two, as oneDNN's blocks are: no division in the loop).
+  const mask = (b & (b - 1)) === 0 ? b - 1 : -1;
+  const blockBias = new Float32Array(b);
+  for (let g = 0; g < groups; g++) {
+    for (let j = 0; j < b; j++) blockBias[j] = g * b + j < C ? bias[g * b + j] : 0;
+    for (let n = 0; n < batch; n++) {
+      const start = (n * groups + g) * run;
+      for (let i = 0; i < run; i++) {
+        const x = Math.fround(values[start + i] + blockBias[mask >= 0 ? i & mask : i % b]);
+        const y = x * +(x > 0) + 0;
+        values[start + i] = y === y ? y : x === -Infinity ? 0 : x;
       }
     }
   }
@@ -235,8 +243,7 @@ function blockedConvBiasRelu({ inputs, backend, attrs }: KernelArgs): TensorInfo
     const yNhwc = convForward(backend.blas, xNhwc, wv, geometryOf(info), info.outChannels, take);
     y = convert(backend, yNhwc, out, "nhwc", "blocked");
   }
-  addBlockedBias(y, bv, out);
-  activateInPlace(y, "relu", 0);
+  addBiasReluBlocked(y, bv, out);
   return output(backend, tensorShape(out), y);
 }
 

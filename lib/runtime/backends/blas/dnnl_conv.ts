@@ -712,6 +712,7 @@ export function dnnlChainedConvForward(
   filterId: DataId | undefined,
   alive: (id: DataId) => boolean,
 ): Float32Array | undefined {
+  if (block !== 8 && block !== 16) return undefined; // no oneDNN format for it
   const n = blockedFloats(g.batch, outChannels, g.outH, g.outW, block);
   if (!large(x, w) || n < MIN_FLOATS) return undefined;
   const entry = entryOf(dnnl, "fwd", g, outChannels, "blocked");
@@ -738,6 +739,7 @@ export function dnnlChainedConvBackpropInput(
   filterId: DataId | undefined,
   alive: (id: DataId) => boolean,
 ): Float32Array | undefined {
+  if (block !== 8 && block !== 16) return undefined; // no oneDNN format for it
   const n = outSide === "nhwc"
     ? g.batch * g.inH * g.inW * g.channels
     : blockedFloats(g.batch, g.channels, g.inH, g.inW, block);
