@@ -1,7 +1,8 @@
 /**
- * A frozen network's layers on activations kept in channel blocks, for backends that run their
- * convolutions faster that way (the `blas` backend with oneDNN up to AVX2: nChw8c; see
- * `lib/runtime/backends/blas/dnnl_conv.ts` and README's "oneDNN's activation formats"). A
+ * A frozen network's layers on activations kept in channel blocks, for backends whose convolutions
+ * run on such blocks (the `blas` backend with oneDNN and `COURSE_DNNL_LAYOUT=chain`: nChw8c with
+ * AVX2, nChw16c with AVX-512; see `lib/runtime/backends/blas/dnnl_conv.ts` and README's "oneDNN's
+ * activation formats"). A
  * blocked activation is a float32 tensor [N, ⌈C/b⌉, H, W, b] — channel c of pixel (n, h, w) at
  * [n, ⌊c/b⌋, h, w, c mod b], padding channels zero — that passes from one layer to the next
  * without being reordered; only the network's input and the maps read out are converted.

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const block = channelBlock(); // 8 on the blas backend with oneDNN at AVX2, else undefined
+ * const block = channelBlock(); // blas backend, oneDNN at AVX2, COURSE_DNNL_LAYOUT=chain: 8
  * ```
  *
  * @module

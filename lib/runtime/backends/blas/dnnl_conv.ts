@@ -6,15 +6,15 @@
  * kept while the tensor lives. Activations are NHWC (tfjs's layout) at the kernels' boundaries;
  * in the "blocked" layout oneDNN picks their layout too (nChw8c with AVX2, nChw16c with AVX-512)
  * and they are reordered into it and back at each call, in the "nhwc" layout the primitives run
- * on NHWC itself (no copies). The default ("auto") is "chain" (below) where oneDNN's instruction
- * set is AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with
- * its gradients, reorders included, and give bit-for-bit the same numbers — and NHWC with AVX-512,
+ * on NHWC itself (no copies). The default ("auto") is blocked where oneDNN's instruction set is
+ * AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with its
+ * gradients, reorders included, and give bit-for-bit the same numbers — and NHWC with AVX-512,
  * where blocked convolutions are no faster and their numbers differ in the last bits (README,
  * "oneDNN's activation formats", has the measurements). Primitives are made once per shape and
  * layout. Every function returns `undefined` when oneDNN cannot take the case (the caller then
  * runs the im2col + sgemm path).
  *
- * The "chain" layout runs single calls as "blocked" does; a frozen network (VGG19 in style
+ * The "chain" layout (opt-in) runs single calls as "blocked" does; a frozen network (VGG19 in style
  * transfer, through `lib/nn/blocked.ts`) runs the same blocked primitives but keeps its
  * activations blocked from layer to layer ({@linkcode dnnlChainedConvForward},
  * {@linkcode dnnlChainedConvBackpropInput}, {@linkcode dnnlReorderActivation}): a blocked
@@ -90,13 +90,12 @@ export function activationLayout(isa: string): ActivationLayout {
 
 /**
  * The channel block of chained activations for oneDNN's instruction set `isa` (16 with AVX-512,
- * else 8, the blocks its convolutions choose), or `undefined` when `dnnlConvLayout` does not
- * chain: "chain", or "auto" where `isa` is AVX2 or older.
+ * else 8, the blocks its convolutions choose), or `undefined` when `dnnlConvLayout` is not
+ * "chain". "auto" does not chain: measured on a busy 2-vCPU machine, the chain saved its ~0.3 s
+ * of reorders per VGG step but was no faster as a whole (README, "oneDNN's activation formats").
  */
 export function chainBlock(isa: string): number | undefined {
-  const setting = dnnlConvLayout.activations;
-  const chained = setting === "chain" || (setting === "auto" && BLOCKED_ISAS.has(isa));
-  if (!chained) return undefined;
+  if (dnnlConvLayout.activations !== "chain") return undefined;
   return isa.startsWith("avx512") ? 16 : 8;
 }
 
