@@ -377,7 +377,9 @@ export class Vgg19 {
    * The feature maps of `layers` for a preprocessed input x [N, H, W, 3] (see
    * {@linkcode vggPreprocess}): one N×h×w×C tensor per requested layer, which the caller owns.
    * Only the layers up to the deepest requested one are computed. Differentiable with respect
-   * to x (for style transfer).
+   * to x (for style transfer). Where the backend keeps a frozen network's activations in channel
+   * blocks (`lib/nn/blocked.ts`; the `blas` backend with `COURSE_DNNL_LAYOUT=chain`), the layers
+   * run on blocks and only the requested maps are converted back: the same numbers.
    *
    * @example
    * ```ts
