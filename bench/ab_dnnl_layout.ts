@@ -1,26 +1,38 @@
 /**
  * Same-process A/B of the oneDNN convolutions' activation layout (`dnnlConvLayout`): NHWC
- * primitives against blocked ones with a reorder at each call's ends, alternating the two in
- * every round and printing medians, for the bench's (b) conv 3×3 64→64 forward + both gradients
- * and (c) VGG19 to conv5_1 step at 256². Alternation in one process keeps the comparison fair on
- * a busy machine. `ONEDNN_MAX_CPU_ISA=AVX2` shows what an AVX2-only CPU does.
+ * primitives, blocked ones with a reorder at each call's ends, and the chain (blocked, kept
+ * blocked across the frozen layers, reordered only at the input and the output), alternating
+ * them in every round and printing medians, for the bench's (b) conv 3×3 64→64 forward + both
+ * gradients (the chain runs it as "blocked": it is no frozen network) and (c) VGG19 to conv5_1
+ * step at 256², and (e) the style-transfer loss and gradient of the L-BFGS iteration (its taps
+ * read out), with the oneDNN reorders each layout runs per call. Alternation in one process
+ * keeps the comparison fair on a busy machine. `ONEDNN_MAX_CPU_ISA=AVX2` shows what an AVX2-only
+ * CPU does. At the end, the largest differences of the VGG step's input gradient between layouts.
  *
- * Usage: `deno run -A bench/ab_dnnl_layout.ts [--rounds N]`.
+ * Usage: `deno run -A bench/ab_dnnl_layout.ts [--rounds N] [--layouts nhwc,blocked,chain]
+ * [--only b_conv,c_vgg_step,e_style_grad]`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
 import {
-  type ActivationLayout,
   dnnlConvLayout,
   dnnlStats,
+  type LayoutSetting,
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { randomVggBiases, randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
+import { gramMatrix } from "../lib/vision/gram.ts";
+import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
-const roundsAt = Deno.args.indexOf("--rounds");
-const ROUNDS = roundsAt >= 0 ? Number(Deno.args[roundsAt + 1]) : 5;
+function option(name: string): string | undefined {
+  const at = Deno.args.indexOf(name);
+  return at >= 0 ? Deno.args[at + 1] : undefined;
+}
+const ROUNDS = Number(option("--rounds") ?? 5);
+const LAYOUTS = (option("--layouts") ?? "nhwc,blocked,chain").split(",") as LayoutSetting[];
+const ONLY = option("--only")?.split(",");
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -49,22 +61,55 @@ const image = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
 const vggGrad = tf.grad((input: tf.Tensor) =>
   vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases }).sum()
 );
-const workloads: [string, () => tf.Tensor | tf.Tensor[]][] = [
+// e_style_grad: the loss and gradient evaluation of the bench's e_lbfgs_iter (content loss at
+// conv4_2, Gram-matrix style losses at conv1_1 … conv5_1, random targets), without the L-BFGS
+// arithmetic, which does not depend on the layout.
+const contentLayer = "conv4_2";
+const styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"];
+const styleFeatures = (input: tf.Tensor4D): Record<string, tf.Tensor4D> => {
+  const taps: Record<string, tf.Tensor4D> = {};
+  vggForward(VGG19_TO_CONV5_1, weights, input, {
+    pooling: "avg",
+    taps,
+    tapLayers: [contentLayer, ...styleLayers],
+    biases,
+  });
+  return taps;
+};
+const [contentTarget, ...styleTargets] = tf.tidy(() => {
+  const photo = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
+  const painting = styleFeatures(rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D);
+  return [styleFeatures(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(painting[l]))];
+}) as [tf.Tensor4D, ...tf.Tensor2D[]];
+const styleGrad = tf.valueAndGrad((input: tf.Tensor) => {
+  const maps = styleFeatures(input as tf.Tensor4D);
+  const style = tf.addN(styleLayers.map((l, i) => styleLayerLoss(maps[l], styleTargets[i])));
+  return tf.addN([
+    tf.mul(1e-3, contentLoss(maps[contentLayer], contentTarget)),
+    tf.mul(1 / styleLayers.length, style),
+  ]) as tf.Scalar;
+});
+const workloads = ([
   ["b_conv", () => convGrads([x, w], dy)],
   ["c_vgg_step", () => vggGrad(image)],
-];
-const layouts: ActivationLayout[] = ["nhwc", "blocked"];
+  ["e_style_grad", () => {
+    const { value, grad } = styleGrad(image);
+    return [value, grad];
+  }],
+] as [string, () => tf.Tensor | tf.Tensor[]][]).filter(([name]) => ONLY?.includes(name) ?? true);
+const layouts = LAYOUTS;
 const times = new Map<string, number[]>();
-for (let round = -1; round < ROUNDS; round++) {
+for (let round = -2; round < ROUNDS; round++) {
   for (const [name, f] of workloads) {
     for (const layout of round % 2 ? layouts : [...layouts].reverse()) {
       dnnlConvLayout.activations = layout;
       const reorders = dnnlStats.reorders;
       const t = time(f);
       if (round < 0) {
-        console.log(
-          `${name} ${layout}: ${dnnlStats.reorders - reorders} reorders in a warm-up run`,
-        );
+        // The first run reorders the filters too; the second shows the activations' reorders.
+        if (round === -1) {
+          console.log(`${name} ${layout}: ${dnnlStats.reorders - reorders} reorders per run`);
+        }
         continue;
       }
       const key = `${name} ${layout}`;
@@ -73,13 +118,46 @@ for (let round = -1; round < ROUNDS; round++) {
   }
 }
 for (const [name] of workloads) {
-  const [a, b] = layouts.map((l) => median(times.get(`${name} ${l}`)!));
+  const medians = layouts.map((l) => median(times.get(`${name} ${l}`)!));
+  const ratios = layouts.slice(1).map((l, i) =>
+    `${l}/${layouts[0]} ${(medians[i + 1] / medians[0]).toFixed(2)}`
+  );
+  if (layouts[0] !== "blocked" && layouts.includes("chain") && layouts.includes("blocked")) {
+    const [c, b] = ["chain", "blocked"].map((l) => medians[layouts.indexOf(l as LayoutSetting)]);
+    ratios.push(`chain/blocked ${(c / b).toFixed(2)}`);
+  }
   console.log(
-    `${name}: nhwc ${a.toFixed(4)} s, blocked ${b.toFixed(4)} s, blocked/nhwc ${
-      (b / a).toFixed(2)
+    `${name}: ${layouts.map((l, i) => `${l} ${medians[i].toFixed(4)} s`).join(", ")}; ${
+      ratios.join(", ")
     } (medians of ${ROUNDS})`,
   );
 }
+if (workloads.some(([name]) => name === "c_vgg_step")) {
+  const gradients = layouts.map((layout) => {
+    dnnlConvLayout.activations = layout;
+    const g = vggGrad(image);
+    const values = g.dataSync() as Float32Array;
+    g.dispose();
+    return values;
+  });
+  for (let i = 1; i < layouts.length; i++) {
+    let diff = 0, scale = 0, squaredDiff = 0, squared = 0;
+    for (let k = 0; k < gradients[0].length; k++) {
+      const d = gradients[i][k] - gradients[0][k];
+      diff = Math.max(diff, Math.abs(d));
+      scale = Math.max(scale, Math.abs(gradients[0][k]));
+      squaredDiff += d * d;
+      squared += gradients[0][k] ** 2;
+    }
+    console.log(
+      `c_vgg_step dx, ${layouts[i]} against ${layouts[0]}: max |difference| ${
+        diff.toExponential(2)
+      } (max |dx| ${scale.toExponential(2)}), ‖difference‖ / ‖dx‖ ${
+        Math.sqrt(squaredDiff / squared).toExponential(2)
+      }`,
+    );
+  }
+}
 console.log(`impls: ${[...dnnlStats.impls].join("; ")}`);
 console.log(`load: ${Deno.loadavg().map((v) => v.toFixed(2)).join(" ")}`);
-tf.dispose([x, w, dy, image, ...weights, ...biases]);
+tf.dispose([x, w, dy, image, ...weights, ...biases, contentTarget, ...styleTargets]);

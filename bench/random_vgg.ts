@@ -13,6 +13,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../lib/runtime/random.ts";
 import { frozenConvBiasRelu } from "../lib/nn/conv.ts";
+import {
+  blockedFrozenConvBiasRelu,
+  blockedPool,
+  chainedBlock,
+  fromChannelBlocks,
+} from "../lib/nn/blocked.ts";
 
 /** Output channels of each convolution, block by block. */
 export type VggBlocks = readonly (readonly number[])[];
@@ -56,10 +62,13 @@ export function randomVggBiases(blocks: VggBlocks, rng: Random): tf.Tensor1D[] {
 
 /**
  * The stack: a ReLU after every convolution, a 2×2 pool after every block that is followed by
- * another (after every block with `poolLast`). `taps` receives every layer's maps by name
- * (`convB_C`, after its ReLU). With `biases`, each layer is the course's frozen layer
- * (`frozenConvBiasRelu`, as in `Vgg19.features`: one fused kernel forward, differentiable with
- * respect to the input only); without, `relu(conv2d)` with gradients for everything.
+ * another (after every block with `poolLast`). `taps` receives the maps of the layers named in
+ * `tapLayers` (default: every layer) by name (`convB_C`, after its ReLU). With `biases`, each
+ * layer is the course's frozen layer (`frozenConvBiasRelu`, as in `Vgg19.features`: one fused
+ * kernel forward, differentiable with respect to the input only), and where the backend keeps a
+ * frozen network's activations in channel blocks (`chainedBlock`, `lib/nn/blocked.ts`) the
+ * stack runs so, as `Vgg19.features` does, converting only the taps and the output; without
+ * biases, `relu(conv2d)` with gradients for everything.
  */
 export function vggForward(
   blocks: VggBlocks,
@@ -69,17 +78,42 @@ export function vggForward(
     pooling: "avg" | "max";
     poolLast?: boolean;
     taps?: Record<string, tf.Tensor4D>;
+    tapLayers?: readonly string[];
     biases?: readonly tf.Tensor1D[];
   },
 ): tf.Tensor4D {
-  let h = input, i = 0;
   const biases = options.biases;
+  const wanted = (name: string) => options.tapLayers?.includes(name) ?? true;
+  const block = biases ? chainedBlock() : undefined;
+  if (biases && block !== undefined) {
+    let h = input as tf.Tensor4D | tf.Tensor5D, i = 0, channels = 3;
+    blocks.forEach((outs, b) => {
+      for (let j = 0; j < outs.length; j++, i++) {
+        h = blockedFrozenConvBiasRelu(h, weights[i], biases[i], block, { padding: "same" });
+        channels = outs[j];
+        const name = `conv${b + 1}_${j + 1}`;
+        if (options.taps && wanted(name)) {
+          options.taps[name] = fromChannelBlocks(h as tf.Tensor5D, channels);
+        }
+      }
+      if (b < blocks.length - 1 || options.poolLast) {
+        h = blockedPool(h as tf.Tensor5D, options.pooling, { size: 2, strides: 2 });
+      }
+    });
+    // The last layer's maps, converted once if they are a tap too.
+    const lastName = `conv${blocks.length}_${blocks[blocks.length - 1].length}`;
+    const lastPooled = options.poolLast ?? false;
+    if (!lastPooled && options.taps && wanted(lastName)) return options.taps[lastName];
+    return fromChannelBlocks(h as tf.Tensor5D, channels);
+  }
+  let h = input, i = 0;
   blocks.forEach((block, b) => {
     for (let j = 0; j < block.length; j++, i++) {
       h = biases
         ? frozenConvBiasRelu(h, weights[i], biases[i], { padding: "same" })
         : tf.relu(tf.conv2d(h, weights[i], 1, "same"));
-      if (options.taps) options.taps[`conv${b + 1}_${j + 1}`] = h;
+      const name = `conv${b + 1}_${j + 1}`;
+      if (options.taps && wanted(name)) options.taps[name] = h;
     }
     if (b < blocks.length - 1 || options.poolLast) {
       h = options.pooling === "avg" ? tf.avgPool(h, 2, 2, "valid") : tf.maxPool(h, 2, 2, "valid");

@@ -265,7 +265,12 @@ const WORKLOADS: Workload[] = [
       const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
       const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> => {
         const taps: Record<string, tf.Tensor4D> = {};
-        vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps, biases });
+        vggForward(VGG19_TO_CONV5_1, weights, image, {
+          pooling: "avg",
+          taps,
+          tapLayers: [contentLayer, ...styleLayers],
+          biases,
+        });
         return taps;
       };
       const [contentTarget, ...styleTargets] = tf.tidy(() => {

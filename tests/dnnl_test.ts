@@ -285,6 +285,8 @@ Deno.test("the 'auto' layout is blocked up to AVX2 and NHWC with AVX-512", () =>
     dnnlConvLayout.activations = "auto";
     assert.equal(activationLayout("avx2"), "blocked");
     assert.equal(activationLayout("avx512_core"), "nhwc");
+    dnnlConvLayout.activations = "chain";
+    assert.equal(activationLayout("avx512_core"), "blocked");
     dnnlConvLayout.activations = "nhwc";
     assert.equal(activationLayout("avx2"), "nhwc");
   } finally {

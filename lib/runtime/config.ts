@@ -259,19 +259,20 @@ export function mnistDirSetting(): string | undefined {
 
 /**
  * The activation layout of oneDNN's convolutions, from `COURSE_DNNL_LAYOUT`: `nhwc`, `blocked`
- * (nChw8c/nChw16c, reordered at each call) or `auto` (default: blocked up to AVX2, NHWC with
- * AVX-512, where each was measured faster).
+ * (nChw8c/nChw16c, reordered at each call), `chain` (blocked, and kept blocked from layer to layer
+ * through a frozen network such as VGG19, reordered only at its input and at the requested maps)
+ * or `auto` (default: blocked up to AVX2, NHWC with AVX-512, where each was measured faster).
  *
  * @example
  * ```ts
  * dnnlLayoutSetting(); // "auto" unless COURSE_DNNL_LAYOUT is set
  * ```
  */
-export function dnnlLayoutSetting(): "nhwc" | "blocked" | "auto" {
+export function dnnlLayoutSetting(): "nhwc" | "blocked" | "chain" | "auto" {
   const value = env("COURSE_DNNL_LAYOUT")?.toLowerCase() ?? "auto";
-  if (value !== "nhwc" && value !== "blocked" && value !== "auto") {
+  if (value !== "nhwc" && value !== "blocked" && value !== "chain" && value !== "auto") {
     throw new SettingError(
-      `COURSE_DNNL_LAYOUT must be "nhwc", "blocked" or "auto", not "${value}"`,
+      `COURSE_DNNL_LAYOUT must be "nhwc", "blocked", "chain" or "auto", not "${value}"`,
     );
   }
   return value;

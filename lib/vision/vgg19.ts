@@ -36,6 +36,12 @@ import {
   VGG19_FOLDER,
 } from "../data/external.ts";
 import { avgPool2d, frozenConvBiasRelu, type GradientPath, maxPool2d } from "../nn/conv.ts";
+import {
+  blockedFrozenConvBiasRelu,
+  blockedPool,
+  chainedBlock,
+  fromChannelBlocks,
+} from "../nn/blocked.ts";
 
 export { vggDeprocess, vggPreprocess } from "./preprocess.ts";
 
@@ -371,7 +377,9 @@ export class Vgg19 {
    * The feature maps of `layers` for a preprocessed input x [N, H, W, 3] (see
    * {@linkcode vggPreprocess}): one N×h×w×C tensor per requested layer, which the caller owns.
    * Only the layers up to the deepest requested one are computed. Differentiable with respect
-   * to x (for style transfer).
+   * to x (for style transfer). Where the backend keeps a frozen network's activations in channel
+   * blocks (`lib/nn/blocked.ts`; the `blas` backend with `COURSE_DNNL_LAYOUT=chain`), the layers
+   * run on blocks and only the requested maps are converted back: the same numbers.
    *
    * @example
    * ```ts
@@ -394,6 +402,8 @@ export class Vgg19 {
       }
     }
     const last = Math.max(...layers.map((l) => VGG19_LAYERS.indexOf(l)));
+    const block = chainedBlock(this.gradient);
+    if (block !== undefined) return this.#blockedFeatures(x, layers, last, block);
     return tf.tidy(() => {
       const out = {} as Record<L, tf.Tensor4D>;
       let h = x;
@@ -411,6 +421,39 @@ export class Vgg19 {
           h = this.pooling === "max" ? maxPool2d(h, options) : avgPool2d(h, options);
         }
         if ((layers as readonly string[]).includes(name)) out[name as L] = h;
+      }
+      return out;
+    });
+  }
+
+  /**
+   * {@linkcode Vgg19.features} with the activations in channel blocks of `block` from layer to
+   * layer (`lib/nn/blocked.ts`): the same numbers, with the input and the requested maps the
+   * only ones converted.
+   */
+  #blockedFeatures<L extends Vgg19Layer>(
+    x: tf.Tensor4D,
+    layers: readonly L[],
+    last: number,
+    block: number,
+  ): Record<L, tf.Tensor4D> {
+    return tf.tidy(() => {
+      const out = {} as Record<L, tf.Tensor4D>;
+      let h: tf.Tensor4D | tf.Tensor5D = x;
+      let conv = 0, channels = 3;
+      for (let i = 0; i <= last; i++) {
+        const name = VGG19_LAYERS[i];
+        if (name.startsWith("conv")) {
+          const { kernel, bias } = this.convs[conv++];
+          h = blockedFrozenConvBiasRelu(h, kernel, bias, block, { padding: "same" });
+          channels = kernel.shape[3];
+        } else {
+          const options = { size: 2, strides: 2, gradient: this.gradient } as const;
+          h = blockedPool(h as tf.Tensor5D, this.pooling, options);
+        }
+        if ((layers as readonly string[]).includes(name)) {
+          out[name as L] = fromChannelBlocks(h as tf.Tensor5D, channels);
+        }
       }
       return out;
     });

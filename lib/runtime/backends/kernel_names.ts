@@ -41,6 +41,23 @@ export const KERNEL_NAMES = {
    * `lib/nn/losses.ts` and `lib/nn/network.ts`.
    */
   softmaxCrossEntropy: "CourseSoftmaxCrossEntropy",
+  /**
+   * NHWC x [N, H, W, C] → channel blocks [N, ⌈C/b⌉, H, W, b], padding channels zero; attribute
+   * block (b). See `lib/nn/blocked.ts`.
+   */
+  toChannelBlocks: "CourseToChannelBlocks",
+  /** Channel blocks [N, ⌈C/b⌉, H, W, b] → NHWC [N, H, W, C]; attribute channels (C). */
+  fromChannelBlocks: "CourseFromChannelBlocks",
+  /**
+   * ReLU(conv2d(x, filter) + bias) into channel blocks: inputs x (NHWC, or channel blocks),
+   * filter [kh, kw, C, Cout], bias [Cout]; attributes strides, pad ("same", "valid"), block.
+   */
+  blockedConvBiasRelu: "CourseBlockedConvBiasRelu",
+  /**
+   * Its gradient with respect to x: inputs dy and y (the layer's output, channel blocks) and the
+   * filter; attributes strides, pad, inputShape (x's NHWC shape) and inputBlocked (x's layout).
+   */
+  blockedConvBiasReluBackprop: "CourseBlockedConvBiasReluBackprop",
 } as const;
 
 /** One of the course's kernel names. */

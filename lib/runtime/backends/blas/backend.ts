@@ -35,6 +35,9 @@ import { BLAS_REDUCE_KERNELS } from "./reduce.ts";
 import { BLAS_SGD_KERNELS } from "./sgd.ts";
 import { BLAS_DENSE_KERNELS } from "./dense.ts";
 import { BLAS_SOFTMAX_KERNELS } from "./softmax.ts";
+import { BLAS_BLOCKED_KERNELS } from "./blocked.ts";
+import { chainBlock } from "./dnnl_conv.ts";
+import { provideChannelBlock } from "../channel_blocks.ts";
 
 /** The tfjs name of the backend. */
 export const BLAS_BACKEND_NAME = "blas";
@@ -50,6 +53,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_SGD_KERNELS,
   ...BLAS_DENSE_KERNELS,
   ...BLAS_SOFTMAX_KERNELS,
+  ...BLAS_BLOCKED_KERNELS,
 ];
 
 /**
@@ -150,6 +154,8 @@ export async function setupBlas(): Promise<string> {
     dnnlOpened = openDnnl();
     const dnnl = typeof dnnlOpened === "string" ? undefined : dnnlOpened;
     tf.registerBackend(BLAS_BACKEND_NAME, () => new BlasBackend(blas, new BufferPool(), dnnl), 0);
+    // Frozen networks keep activations in channel blocks where oneDNN runs them so (dnnl_conv.ts).
+    provideChannelBlock(BLAS_BACKEND_NAME, () => dnnl && chainBlock(dnnl.isa));
   }
   if (!(await tf.setBackend(BLAS_BACKEND_NAME))) {
     throw new Error(`tf.setBackend('${BLAS_BACKEND_NAME}') returned false`);

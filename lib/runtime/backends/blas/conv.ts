@@ -37,7 +37,7 @@ type Pair = number | [number, number];
 type Rounding = "floor" | "round" | "ceil" | undefined;
 
 /** The shape bookkeeping of tfjs, or `undefined` for layouts the fast path does not handle. */
-function convInfo(
+export function convInfo(
   xShape: number[],
   filterShape: number[],
   attrs: NamedAttrMap,
@@ -78,7 +78,7 @@ export function geometryOf(info: Conv2DInfo): PatchGeometry {
 }
 
 /** The geometry with the padding after the image, as oneDNN wants it. */
-function dnnlGeometryOf(info: Conv2DInfo): DnnlGeometry {
+export function dnnlGeometryOf(info: Conv2DInfo): DnnlGeometry {
   return { ...geometryOf(info), padBottom: info.padInfo.bottom, padRight: info.padInfo.right };
 }
 

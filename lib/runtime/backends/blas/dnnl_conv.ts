@@ -7,11 +7,21 @@
  * in the "blocked" layout oneDNN picks their layout too (nChw8c with AVX2, nChw16c with AVX-512)
  * and they are reordered into it and back at each call, in the "nhwc" layout the primitives run
  * on NHWC itself (no copies). The default ("auto") is blocked where oneDNN's instruction set is
- * AVX2 or older — 2× faster there for a 64→64 3×3 convolution with its gradients, reorders
- * included, and bit-for-bit the same numbers — and NHWC with AVX-512, where blocked convolutions
- * with reorders are no faster and their numbers differ in the last bits. Primitives are made once
- * per shape and layout. Every function returns `undefined` when oneDNN cannot take the case
- * (the caller then runs the im2col + sgemm path).
+ * AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with its
+ * gradients, reorders included, and give bit-for-bit the same numbers — and NHWC with AVX-512,
+ * where blocked convolutions are no faster and their numbers differ in the last bits (README,
+ * "oneDNN's activation formats", has the measurements). Primitives are made once per shape and
+ * layout. Every function returns `undefined` when oneDNN cannot take the case (the caller then
+ * runs the im2col + sgemm path).
+ *
+ * The "chain" layout (opt-in) runs single calls as "blocked" does; a frozen network (VGG19 in style
+ * transfer, through `lib/nn/blocked.ts`) runs the same blocked primitives but keeps its
+ * activations blocked from layer to layer ({@linkcode dnnlChainedConvForward},
+ * {@linkcode dnnlChainedConvBackpropInput}, {@linkcode dnnlReorderActivation}): a blocked
+ * activation is an N×⌈C/b⌉×H×W×b array (b = {@linkcode chainBlock}, channels zero-padded to the
+ * block), and reorders remain only where a primitive wants another layout than it is given —
+ * at the network's input (the first layer's 3-channel input is NCHW for oneDNN) and at the maps
+ * read out as NHWC tensors.
  *
  * @example
  * ```ts
@@ -50,12 +60,15 @@ type Ptr = Deno.PointerValue;
 /** How the convolutions lay out activations: see the module's description. */
 export type ActivationLayout = "nhwc" | "blocked";
 
-/** A layout setting: one of the layouts, or "auto" (chosen by oneDNN's instruction set). */
-export type LayoutSetting = ActivationLayout | "auto";
+/**
+ * A layout setting: one of the layouts, "chain" (blocked, and kept blocked across a frozen
+ * network's layers) or "auto" (chosen by oneDNN's instruction set).
+ */
+export type LayoutSetting = ActivationLayout | "chain" | "auto";
 
 /**
  * The activation layout of the convolutions, changeable at run time (A/B timings, tests);
- * `COURSE_DNNL_LAYOUT` (nhwc, blocked, auto) sets it at start, default "auto".
+ * `COURSE_DNNL_LAYOUT` (nhwc, blocked, chain, auto) sets it at start, default "auto".
  */
 export const dnnlConvLayout: { activations: LayoutSetting } = {
   activations: dnnlLayoutSetting(),
@@ -64,11 +77,40 @@ export const dnnlConvLayout: { activations: LayoutSetting } = {
 /** oneDNN instruction sets whose convolutions are faster on blocked activations (see above). */
 const BLOCKED_ISAS = new Set(["sse41", "avx", "avx2", "avx2_vnni"]);
 
-/** The layout the convolutions use now: `dnnlConvLayout`, with "auto" resolved for `isa`. */
+/**
+ * The layout single convolution calls use now: `dnnlConvLayout`, with "auto" resolved for `isa`
+ * ("chain" runs single calls blocked).
+ */
 export function activationLayout(isa: string): ActivationLayout {
   const setting = dnnlConvLayout.activations;
+  if (setting === "chain") return "blocked";
   if (setting !== "auto") return setting;
   return BLOCKED_ISAS.has(isa) ? "blocked" : "nhwc";
+}
+
+/**
+ * The channel block of chained activations for oneDNN's instruction set `isa` (16 with AVX-512,
+ * else 8, the blocks its convolutions choose), or `undefined` when `dnnlConvLayout` is not
+ * "chain". "auto" does not chain: measured on a busy 2-vCPU machine, the chain saved its ~0.3 s
+ * of reorders per VGG step but was no faster as a whole (README, "oneDNN's activation formats").
+ */
+export function chainBlock(isa: string): number | undefined {
+  if (dnnlConvLayout.activations !== "chain") return undefined;
+  return isa.startsWith("avx512") ? 16 : 8;
+}
+
+/** Where an activation of a chained call lives: tfjs's NHWC, or blocked (see the module notes). */
+export type ChainSide = "nhwc" | "blocked";
+
+/** Floats of an N×C×H×W activation blocked by `block` (channels padded to the block). */
+export function blockedFloats(
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+  block: number,
+): number {
+  return batch * Math.ceil(channels / block) * block * height * width;
 }
 
 /** A reorder from one weights layout to another. */
@@ -99,6 +141,12 @@ interface Entry {
    * differ (inputs: NHWC → primitive's; the output: primitive's → NHWC), with the floats it needs.
    */
   activations: (ActivationReorder | undefined)[];
+  /** The activation descriptions of the primitive, per slot (weights slot: undefined). */
+  slotMds: (Ptr | undefined)[];
+  /** The NCHW dimensions of the activation slots, per slot (weights slot: undefined). */
+  slotDims: (number[] | undefined)[];
+  /** Chained calls' reorders per slot, by the sides given (e.g. "nhwc,blocked,8"). */
+  chained: Map<string, (ActivationReorder | undefined)[]>;
 }
 
 /** A reorder of an activation between NHWC and a primitive's layout. */
@@ -406,6 +454,8 @@ function build(
       floats: Number(api.dnnl_memory_desc_get_size(md)) / 4,
     };
   });
+  const srcDims = [g.batch, g.channels, g.inH, g.inW];
+  const dstDims = [g.batch, outChannels, g.outH, g.outW];
   const entry: Entry = {
     key: keyOf(kind, g, outChannels, layout),
     pd,
@@ -414,6 +464,13 @@ function build(
     args: execArgs([[argIn, mems[0]], [argW, mems[1]], [argOut, mems[2]]]),
     weightFloats,
     activations,
+    slotMds: kind === "bwd_weights" ? [] : [q(inQ), undefined, q(outQ)],
+    slotDims: kind === "fwd"
+      ? [srcDims, undefined, dstDims]
+      : kind === "bwd_data"
+      ? [dstDims, undefined, srcDims]
+      : [],
+    chained: new Map(),
   };
   if (!same) {
     entry.reorder = kind === "bwd_weights"
@@ -426,8 +483,13 @@ function build(
   return entry;
 }
 
-function entryOf(dnnl: Dnnl, kind: Kind, g: DnnlGeometry, outChannels: number): Entry | null {
-  const layout = activationLayout(dnnl.isa);
+function entryOf(
+  dnnl: Dnnl,
+  kind: Kind,
+  g: DnnlGeometry,
+  outChannels: number,
+  layout: ActivationLayout = activationLayout(dnnl.isa),
+): Entry | null {
   const key = keyOf(kind, g, outChannels, layout);
   let entry = entries.get(key);
   if (entry === undefined) {
@@ -484,10 +546,17 @@ function weightsFor(
  * Run a primitive on (a, b) into c, all in tfjs's layouts; activations the primitive wants in
  * another layout are reordered into shared buffers first (and its output back into c).
  */
-function run(dnnl: Dnnl, entry: Entry, a: Float32Array, b: Float32Array, c: Float32Array): void {
+function run(
+  dnnl: Dnnl,
+  entry: Entry,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  reorders: (ActivationReorder | undefined)[] = entry.activations,
+): void {
   const api = dnnl.api;
   const handles = [a, b, c];
-  entry.activations.forEach((act, slot) => {
+  reorders.forEach((act, slot) => {
     if (!act) return;
     const blocked = blockedBuffer(slot, act.floats);
     if (slot < 2) runReorder(dnnl, act.reorder, handles[slot], blocked);
@@ -502,7 +571,7 @@ function run(dnnl: Dnnl, entry: Entry, a: Float32Array, b: Float32Array, c: Floa
   check(api.dnnl_primitive_execute(entry.prim, dnnl.stream, 3, entry.args), "convolution execute");
   api.dnnl_stream_wait(dnnl.stream);
   dnnlStats.calls++;
-  const out = entry.activations[2];
+  const out = reorders[2];
   if (out) runReorder(dnnl, out.reorder, handles[2], c);
 }
 
@@ -576,5 +645,146 @@ export function dnnlConvBackpropFilter(
   }
   run(dnnl, entry, x, dy, entry.scratch);
   runReorder(dnnl, entry.reorder, entry.scratch, out);
+  return out;
+}
+
+/**
+ * Descriptions whose pointers were handed to oneDNN, kept referenced so that the garbage
+ * collector cannot free them while a call reads them (one per cached reorder: a few hundred).
+ */
+const keptDescs: Uint8Array[] = [];
+
+function kept(desc: Uint8Array): Uint8Array {
+  keptDescs.push(desc);
+  return desc;
+}
+
+/** The description of an N×C×H×W activation (`dims`) on one side of a chained call. */
+function sideMd(dnnl: Dnnl, dims: number[], side: ChainSide, block: number): Uint8Array {
+  if (side === "nhwc") return memoryDesc(dnnl, dims, DNNL.tagNhwc);
+  if (block === 8) return memoryDesc(dnnl, dims, DNNL.tagNChw8c);
+  if (block === 16) return memoryDesc(dnnl, dims, DNNL.tagNChw16c);
+  throw new Error(`no oneDNN format for a channel block of ${block}`);
+}
+
+/**
+ * The reorders of a chained call of `entry` whose input and output are on `sides`: none where
+ * the primitive takes that side's layout as it is (blocked activations, as a rule).
+ */
+function chainReorders(
+  dnnl: Dnnl,
+  entry: Entry,
+  sides: readonly [ChainSide, ChainSide],
+  block: number,
+): (ActivationReorder | undefined)[] {
+  const key = `${sides.join(",")},${block}`;
+  const known = entry.chained.get(key);
+  if (known) return known;
+  const api = dnnl.api;
+  const reorders = [0, 1, 2].map((slot): ActivationReorder | undefined => {
+    const md = entry.slotMds[slot], dims = entry.slotDims[slot];
+    if (!md || !dims) return undefined;
+    const given = ptrOf(kept(sideMd(dnnl, dims, sides[slot === 0 ? 0 : 1], block)));
+    if (api.dnnl_memory_desc_equal(md, given) === 1) return undefined;
+    const reorder = slot === 2 ? makeReorder(dnnl, md, given) : makeReorder(dnnl, given, md);
+    return { reorder, floats: Number(api.dnnl_memory_desc_get_size(md)) / 4 };
+  });
+  entry.chained.set(key, reorders);
+  return reorders;
+}
+
+/**
+ * A chained convolution: y = conv(x, w) into a new blocked array (N×⌈Cout/b⌉×outH×outW×b),
+ * x given NHWC (a network's input) or blocked, by the blocked primitive of "blocked" single
+ * calls (the same numbers). Returns `undefined` when oneDNN does not take the case; see
+ * {@linkcode dnnlConvForward} for `filterId` and `alive`.
+ */
+export function dnnlChainedConvForward(
+  dnnl: Dnnl,
+  x: Float32Array,
+  inSide: ChainSide,
+  w: Float32Array,
+  g: DnnlGeometry,
+  outChannels: number,
+  block: number,
+  take: (n: number) => Float32Array,
+  filterId: DataId | undefined,
+  alive: (id: DataId) => boolean,
+): Float32Array | undefined {
+  if (block !== 8 && block !== 16) return undefined; // no oneDNN format for it
+  const n = blockedFloats(g.batch, outChannels, g.outH, g.outW, block);
+  if (!large(x, w) || n < MIN_FLOATS) return undefined;
+  const entry = entryOf(dnnl, "fwd", g, outChannels, "blocked");
+  if (!entry) return undefined;
+  const reorders = chainReorders(dnnl, entry, [inSide, "blocked"], block);
+  const out = take(n);
+  run(dnnl, entry, x, weightsFor(dnnl, entry, w, filterId, alive, ""), out, reorders);
+  return out;
+}
+
+/**
+ * dx of a chained convolution from a blocked dy, into a new array on `outSide` (blocked, or NHWC
+ * for a network's input). See {@linkcode dnnlChainedConvForward}.
+ */
+export function dnnlChainedConvBackpropInput(
+  dnnl: Dnnl,
+  dy: Float32Array,
+  w: Float32Array,
+  g: DnnlGeometry,
+  outChannels: number,
+  outSide: ChainSide,
+  block: number,
+  take: (n: number) => Float32Array,
+  filterId: DataId | undefined,
+  alive: (id: DataId) => boolean,
+): Float32Array | undefined {
+  if (block !== 8 && block !== 16) return undefined; // no oneDNN format for it
+  const n = outSide === "nhwc"
+    ? g.batch * g.inH * g.inW * g.channels
+    : blockedFloats(g.batch, g.channels, g.inH, g.inW, block);
+  if (!large(dy, w) || n < MIN_FLOATS) return undefined;
+  const entry = entryOf(dnnl, "bwd_data", g, outChannels, "blocked");
+  if (!entry) return undefined;
+  const reorders = chainReorders(dnnl, entry, ["blocked", outSide], block);
+  const out = take(n);
+  run(dnnl, entry, dy, weightsFor(dnnl, entry, w, filterId, alive, ""), out, reorders);
+  return out;
+}
+
+const activationReorders = new Map<string, Reorder | null>();
+
+/**
+ * An N×C×H×W activation (`dims`) reordered from one side to the other (NHWC ↔ blocked, padding
+ * channels set to zero) into a new array, or `undefined` when oneDNN does not take it.
+ */
+export function dnnlReorderActivation(
+  dnnl: Dnnl,
+  x: Float32Array,
+  dims: readonly [number, number, number, number],
+  from: ChainSide,
+  to: ChainSide,
+  block: number,
+  take: (n: number) => Float32Array,
+): Float32Array | undefined {
+  const [batch, channels, height, width] = dims;
+  const n = to === "nhwc"
+    ? batch * channels * height * width
+    : blockedFloats(batch, channels, height, width, block);
+  if (x.length < MIN_FLOATS || n < MIN_FLOATS) return undefined;
+  const key = [...dims, from, to, block].join(",");
+  let reorder = activationReorders.get(key);
+  if (reorder === undefined) {
+    try {
+      const fromDesc = kept(sideMd(dnnl, [...dims], from, block));
+      const toDesc = kept(sideMd(dnnl, [...dims], to, block));
+      reorder = makeReorder(dnnl, ptrOf(fromDesc), ptrOf(toDesc));
+    } catch {
+      reorder = null;
+    }
+    activationReorders.set(key, reorder);
+  }
+  if (!reorder) return undefined;
+  const out = take(n);
+  runReorder(dnnl, reorder, x, out);
   return out;
 }

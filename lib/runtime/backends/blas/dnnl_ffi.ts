@@ -129,6 +129,10 @@ export const DNNL = {
   tagAny: 1,
   tagNhwc: 20,
   tagHwio: 30,
+  /** `dnnl_aBcd16b` (nChw16c): channels in blocks of 16. */
+  tagNChw16c: 69,
+  /** `dnnl_aBcd8b` (nChw8c): channels in blocks of 8. */
+  tagNChw8c: 93,
   forwardTraining: 64,
   backwardData: 160,
   backwardWeights: 192,

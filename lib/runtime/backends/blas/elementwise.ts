@@ -98,13 +98,18 @@ function reluBackprop({ inputs, backend, attrs }: KernelArgs): TensorInfo {
     return out;
   }
   const out = backend.pool.take(dyv.length);
-  for (let i = 0; i < dyv.length; i++) {
-    // dy · step(y) without a branch on y's sign (see relu); NaN where y is NaN.
-    const y = yv[i];
-    out[i] = dyv[i] * +(y > 0);
-    if (y !== y) out[i] = NaN;
-  }
+  reluBackpropInto(dyv, yv, out);
   return output(backend, [...inputs.dy.shape], out);
+}
+
+/** out = dy ⊙ [y > 0] elementwise (NaN where y is NaN), the ReLU-gradient kernel's loop. */
+export function reluBackpropInto(dy: Float32Array, y: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < dy.length; i++) {
+    // dy · step(y) without a branch on y's sign (see relu); NaN where y is NaN.
+    const yi = y[i];
+    out[i] = dy[i] * +(yi > 0);
+    if (yi !== yi) out[i] = NaN;
+  }
 }
 
 /** The binary operations, by kernel name. */
