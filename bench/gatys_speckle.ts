@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { outDir } from "../lib/runtime/config.ts";
 import { externalFile } from "../lib/data/external.ts";
+import { highFrequencyEnergy } from "../lib/data/images.ts";
 import { loadGatysImages } from "../lib/chapters/gatys_figures.ts";
 import { readVgg19Weights, Vgg19, vggPreprocess } from "../lib/vision/vgg19.ts";
 import { normalizeVgg19 } from "../lib/vision/vgg19_normalize.ts";
@@ -32,16 +33,6 @@ import { balancedContentWeight, startPulls } from "../lib/vision/style_balance.t
 import { styleTransfer } from "../lib/vision/style_transfer.ts";
 import { writePng } from "../lib/viz/image.ts";
 import { showTable } from "../lib/viz/table.ts";
-
-/** Mean squared difference between each pixel and its 3×3 neighbourhood's mean (0–255 scale). */
-export function highFrequencyEnergy(image: tf.Tensor3D): number {
-  return tf.tidy(() => {
-    const x = tf.expandDims(tf.cast(image, "float32"), 0) as tf.Tensor4D;
-    const local = tf.avgPool(x, 3, 1, "valid");
-    const centre = tf.slice(x, [0, 1, 1, 0], local.shape);
-    return tf.mean(tf.square(tf.sub(centre, local))).dataSync()[0];
-  });
-}
 
 /** Replace conv1_1 … conv3_4's 8-bit weights by the float32 copy, where all its files exist. */
 async function useFloat32Layers(

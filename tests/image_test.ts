@@ -4,7 +4,7 @@ import { decode as decodePng, encode as encodeRawPng } from "fast-png";
 import jpeg from "jpeg-js";
 import { figurePath } from "../lib/viz/figure.ts";
 import { encodePng, showImage, toPixels, writePng } from "../lib/viz/image.ts";
-import { readImage, resizeImage } from "../lib/data/images.ts";
+import { highFrequencyEnergy, readImage, resizeImage } from "../lib/data/images.ts";
 
 async function tempDir(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "viz-image-test-" });
@@ -145,4 +145,18 @@ Deno.test("showImage saves the figure PNG under COURSE_OUT_DIR/figures", async (
   assert.equal(png.data[11], 255);
   image.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("highFrequencyEnergy: 0 for a flat image, a checkerboard's by hand, bad shapes refused", () => {
+  const flat = tf.fill([5, 6, 3], 200) as tf.Tensor3D;
+  assert.equal(highFrequencyEnergy(flat), 0);
+  // ±1 checkerboard: around a centre ±1 the four corners match it and the four edges do not, so
+  // the neighbourhood's mean is ±1/9 and every pixel differs from it by 8/9
+  const board = tf.tensor3d(
+    Array.from({ length: 4 * 4 }, (_, i) => ((i % 4) + Math.floor(i / 4)) % 2 ? 1 : -1),
+    [4, 4, 1],
+  );
+  assert.ok(Math.abs(highFrequencyEnergy(board) - (8 / 9) ** 2) < 1e-6);
+  assert.throws(() => highFrequencyEnergy(tf.zeros([2, 5, 3]) as tf.Tensor3D), /3×3/);
+  tf.dispose([flat, board]);
 });

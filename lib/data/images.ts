@@ -112,3 +112,28 @@ export function resizeImage(image: tf.Tensor3D, longSide: number): tf.Tensor3D {
   ];
   return tf.tidy(() => tf.image.resizeBilinear(image, size, true));
 }
+
+/**
+ * How much an image varies from pixel to pixel: the mean, over pixels and channels, of the squared
+ * difference between a pixel and the mean of its 3×3 neighbourhood (borders left out), on the
+ * image's own scale (0–255 gives grey levels squared). A flat image gives 0; fine speckle and
+ * sharp detail raise it.
+ *
+ * @example
+ * ```ts
+ * highFrequencyEnergy(tf.fill([8, 8, 3], 128) as tf.Tensor3D); // 0
+ * ```
+ */
+export function highFrequencyEnergy(image: tf.Tensor3D): number {
+  if (image.rank !== 3 || image.shape[0] < 3 || image.shape[1] < 3) {
+    throw new Error(
+      `highFrequencyEnergy: expected an H×W×C image of at least 3×3 pixels, got [${image.shape}]`,
+    );
+  }
+  return tf.tidy(() => {
+    const x = tf.expandDims(tf.cast(image, "float32"), 0) as tf.Tensor4D;
+    const local = tf.avgPool(x, 3, 1, "valid"); // each 3×3 neighbourhood's mean
+    const centre = tf.slice(x, [0, 1, 1, 0], local.shape); // the pixel at its centre
+    return tf.mean(tf.square(tf.sub(centre, local))).dataSync()[0];
+  });
+}
