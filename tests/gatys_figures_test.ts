@@ -5,12 +5,13 @@
  * Skipped, with the reason printed, without the images or the VGG19 weights.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./assert.ts";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { VGG19_FILES } from "../lib/data/external.ts";
 import { needsData } from "./external_data.ts";
 import { BALANCED_RATIO, balancedContentWeight } from "../lib/vision/style_balance.ts";
 import {
+  BALANCE_PAINTING,
   GATYS_IMAGES,
   GATYS_LONG_SIDE,
   gatysGridStyle,
@@ -55,9 +56,13 @@ Deno.test({
     const pulls = second.pulls("starry_night");
     assertEquals(tf.memory().numTensors, counted, "measuring the pulls leaks no tensor");
     assertEquals(second.pulls("starry_night"), pulls, "measured once, then remembered");
-    assertEquals(second.alphaFor(1e-4, "starry_night"), balancedContentWeight(1e-4, pulls));
-    // the balance at α: α·‖∇L_content‖ = ‖∇L_style‖ at the paper's 10⁻³
-    assertAlmostEquals(second.alphaFor(1e-3, "starry_night") * pulls.content, pulls.style, 1e-12);
+    assertEquals(BALANCE_PAINTING, "starry_night");
+    assertEquals(second.alphaFor(1e-4), balancedContentWeight(1e-4, pulls));
+    // the balance at α: α·‖∇L_content‖ = ‖∇L_style‖ at the paper's 10⁻³ for the figure-2C pair
+    assertAlmostEquals(second.alphaFor(1e-3) * pulls.content, pulls.style, 1e-12);
+    const other = second.pulls("seated_nude");
+    assertEquals(other.content, pulls.content, "the photo's pull is the photo's");
+    assert(other.style !== pulls.style, "each painting pulls with its own strength");
     second.dispose();
     second.dispose();
     x.dispose();

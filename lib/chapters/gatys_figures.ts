@@ -53,6 +53,13 @@ export const GATYS_IMAGES = {
 export type GatysImage = keyof typeof GATYS_IMAGES;
 
 /**
+ * The painting whose pull, with the photo's, fixes α for all: at the paper's α/β = 10⁻³ the
+ * photo's content and *The Starry Night*'s style pull equally hard on the start (the paper's
+ * figure 2C; see `07_style_transfer`, §7.4).
+ */
+export const BALANCE_PAINTING: GatysImage = "starry_night";
+
+/**
  * Read the paper's images from the external data folder, each resized so that its long side is
  * `longSide` pixels (RGB, 0–255, H×W×3; the caller disposes them). A missing file gives one
  * error naming the path and where to get it.
@@ -161,10 +168,11 @@ export interface GatysFigureSetup {
    */
   pulls(painting: GatysImage): StartPulls;
   /**
-   * The content weight α (β = 1) for one of the paper's α/β with `painting`:
-   * `balancedContentWeight(paperRatio, pulls(painting))`.
+   * The content weight α (β = 1) for one of the paper's α/β, the same for every painting:
+   * `balancedContentWeight(paperRatio, pulls(BALANCE_PAINTING))` (equal pulls at 10⁻³ for the
+   * photo and *The Starry Night*, the paper's figure 2C).
    */
-  alphaFor(paperRatio: number, painting: GatysImage): number;
+  alphaFor(paperRatio: number): number;
   /** Free the images and the network (again: nothing). */
   dispose(): void;
 }
@@ -175,7 +183,7 @@ let current: GatysFigureSetup | undefined;
 /**
  * The common start of the style-transfer notebooks: the six images at `longSide` px, VGG19 with
  * the paper's average pooling, normalised on those images (`normalizeVgg19`), and α for the
- * paper's ratios at this size (each painting's pulls measured on first use).
+ * paper's ratios at this size (the pulls measured on first use).
  *
  * One set-up at a time: a call frees the set-up the previous call returned (if not yet freed), so
  * that running a notebook's set-up cell again replaces the network instead of piling up copies
@@ -185,7 +193,7 @@ let current: GatysFigureSetup | undefined;
  * @example
  * ```ts
  * const setup = await prepareGatysFigure(GATYS_LONG_SIDE);
- * setup.alphaFor(1e-3, "starry_night"); // α with β = 1
+ * setup.alphaFor(1e-3); // α with β = 1
  * ```
  */
 export async function prepareGatysFigure(longSide: number): Promise<GatysFigureSetup> {
@@ -217,7 +225,7 @@ export async function prepareGatysFigure(longSide: number): Promise<GatysFigureS
     means,
     contentPositions,
     pulls,
-    alphaFor: (paperRatio, painting) => balancedContentWeight(paperRatio, pulls(painting)),
+    alphaFor: (paperRatio) => balancedContentWeight(paperRatio, pulls(BALANCE_PAINTING)),
     dispose() {
       if (freed) return;
       freed = true;
