@@ -22,7 +22,13 @@ import {
   type LayoutSetting,
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { Random } from "../lib/runtime/random.ts";
-import { randomVggBiases, randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
+import {
+  randomVggBiases,
+  randomVggWeights,
+  styleTransferTaps,
+  VGG19_TO_CONV5_1,
+  vggForward,
+} from "./random_vgg.ts";
 import { gramMatrix } from "../lib/vision/gram.ts";
 import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
@@ -66,16 +72,8 @@ const vggGrad = tf.grad((input: tf.Tensor) =>
 // arithmetic, which does not depend on the layout.
 const contentLayer = "conv4_2";
 const styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"];
-const styleFeatures = (input: tf.Tensor4D): Record<string, tf.Tensor4D> => {
-  const taps: Record<string, tf.Tensor4D> = {};
-  vggForward(VGG19_TO_CONV5_1, weights, input, {
-    pooling: "avg",
-    taps,
-    tapLayers: [contentLayer, ...styleLayers],
-    biases,
-  });
-  return taps;
-};
+const styleFeatures = (input: tf.Tensor4D): Record<string, tf.Tensor4D> =>
+  styleTransferTaps(weights, biases, input, [contentLayer, ...styleLayers]);
 const [contentTarget, ...styleTargets] = tf.tidy(() => {
   const photo = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
   const painting = styleFeatures(rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D);

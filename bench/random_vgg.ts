@@ -121,3 +121,20 @@ export function vggForward(
   });
   return h;
 }
+
+/**
+ * The maps of `tapLayers` for `image` through VGG19 to conv5_1 as the style transfer runs it
+ * (frozen layers with biases, average pooling), by layer name: the features of workload (e) and
+ * of its A/B twin. Call it inside `tf.tidy` or a gradient function (the stack's output is not
+ * freed here).
+ */
+export function styleTransferTaps(
+  weights: readonly tf.Tensor4D[],
+  biases: readonly tf.Tensor1D[],
+  image: tf.Tensor4D,
+  tapLayers: readonly string[],
+): Record<string, tf.Tensor4D> {
+  const taps: Record<string, tf.Tensor4D> = {};
+  vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps, tapLayers, biases });
+  return taps;
+}

@@ -75,7 +75,13 @@ import { heNormal } from "../lib/nn/initializers.ts";
 import { backpropModel, networkModel, sgdEpoch } from "../lib/nn/training.ts";
 import { SGD } from "../lib/optim/sgd.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
-import { randomVggBiases, randomVggWeights, VGG19_TO_CONV5_1, vggForward } from "./random_vgg.ts";
+import {
+  randomVggBiases,
+  randomVggWeights,
+  styleTransferTaps,
+  VGG19_TO_CONV5_1,
+  vggForward,
+} from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
 import { gramMatrix } from "../lib/vision/gram.ts";
 import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
@@ -263,16 +269,8 @@ const WORKLOADS: Workload[] = [
       const n = 3 * side * side;
       const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
       const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-      const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> => {
-        const taps: Record<string, tf.Tensor4D> = {};
-        vggForward(VGG19_TO_CONV5_1, weights, image, {
-          pooling: "avg",
-          taps,
-          tapLayers: [contentLayer, ...styleLayers],
-          biases,
-        });
-        return taps;
-      };
+      const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> =>
+        styleTransferTaps(weights, biases, image, [contentLayer, ...styleLayers]);
       const [contentTarget, ...styleTargets] = tf.tidy(() => {
         const photo = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
         const painting = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
