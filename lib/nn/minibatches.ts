@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { oneHot } from "../data/tensors.ts";
+import { tensorValues } from "../runtime/backend.ts";
 
 /** Examples as row-major typed arrays. */
 export interface Dataset {
@@ -117,7 +118,7 @@ export interface Minibatch {
 /** Rows `rows` of a row-major [count, width] array, transposed into a [width, B] column tensor. */
 function columnsOf(values: Float32Array, width: number, rows: ArrayLike<number>): tf.Tensor2D {
   const b = rows.length;
-  const out = new Float32Array(width * b);
+  const out = tensorValues(width * b); // every element is written below
   for (let j = 0; j < b; j++) {
     const offset = rows[j] * width;
     for (let k = 0; k < width; k++) out[k * b + j] = values[offset + k];
