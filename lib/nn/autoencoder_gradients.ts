@@ -12,9 +12,16 @@
  * Weight decay (λ/2)‖W‖² is the optimiser's (SGD's `weightDecay`), or added by the full-batch
  * objective of `autoencoder_lbfgs.ts`.
  *
+ * Training runs {@linkcode fastAutoencoderGradients}: the same numbers bit for bit, computed with
+ * the `blas` backend's fused kernels (each layer's product, bias and logistic in one, the output's
+ * error and delta in one, each layer's backpropagation in one) where it can.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
+import { logistic } from "./activations.ts";
+import { binaryClassification, type OutputLayer, TINY } from "./losses.ts";
 import {
   type Autoencoder,
   checkAutoencoderColumns,
@@ -145,3 +152,98 @@ export function autoencoderGradients(
   });
 }
 // @end-saved
+
+/** The output layers `CourseLogisticOutput` computes, by the name of its attribute `pair`. */
+const FUSED_OUTPUTS = new Map<OutputLayer, string>([
+  [binaryClassification, "crossEntropy"],
+  [logisticSquaredError, "squaredError"],
+]);
+
+/** Whether {@linkcode fastAutoencoderGradients} can use the fused kernels for `ae` here. */
+function fusable(ae: Autoencoder, Xin: tf.Tensor, X: tf.Tensor): boolean {
+  const backend = tf.getBackend();
+  return !ae.tied && ae.encoder === logistic && FUSED_OUTPUTS.has(ae.output) &&
+    Xin.dtype === "float32" && X.dtype === "float32" && !tf.engine().isTapeOn() &&
+    [KERNEL_NAMES.denseForward, KERNEL_NAMES.denseBackward, KERNEL_NAMES.logisticOutput]
+      .every((kernel) => tf.getKernel(kernel, backend) !== undefined);
+}
+
+/** Runs a kernel with several outputs. */
+function runKernel(
+  name: string,
+  inputs: tf.NamedTensorMap,
+  attrs: Record<string, string | number | undefined>,
+): tf.Tensor[] {
+  return tf.engine().runKernel(
+    name,
+    inputs,
+    attrs as Record<string, string | number>,
+  ) as unknown as tf.Tensor[];
+}
+
+/**
+ * {@linkcode autoencoderGradients} — chapter 5's cell — with the `blas` backend's fused kernels:
+ * `CourseDenseForward` for each layer's W z + b and logistic, `CourseLogisticOutput` for the
+ * error and Δₒ, `CourseDenseBackward` for each layer's gradients and Δₕ (the sparsity term
+ * added before the slope). The same numbers bit for bit (tests/autoencoder_kernels_test.ts), in about
+ * half the passes over the [inputs, N] output. Tied weights, other activations and outputs, other
+ * backends and calls under a gradient tape run the cell itself. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const { loss, grads } = fastAutoencoderGradients(ae, X, X, { sparsity: { rho: 0.05, beta: 3 } });
+ * ```
+ */
+export function fastAutoencoderGradients(
+  ae: Autoencoder,
+  Xin: tf.Tensor,
+  X: tf.Tensor,
+  options: { sparsity?: SparsityOptions; rhoHat?: (batchRhoHat: tf.Tensor) => tf.Tensor } = {},
+): AutoencoderGradients {
+  if (!fusable(ae, Xin, X)) return autoencoderGradients(ae, Xin, X, options);
+  checkAutoencoderColumns("autoencoderGradients", ae, Xin, X);
+  if (options.sparsity) checkSparsity(options.sparsity);
+  return tf.tidy(() => {
+    const n = X.shape[1] ?? 1;
+    const logisticLayer = { activation: "logistic" };
+    const [, Y] = runKernel(
+      KERNEL_NAMES.denseForward,
+      { W: ae.W, b: ae.b, zPrev: Xin },
+      logisticLayer,
+    );
+    const Wd = ae.decoderW!;
+    const [, Xhat] = runKernel(
+      KERNEL_NAMES.denseForward,
+      { W: Wd, b: ae.decoderB, zPrev: Y },
+      logisticLayer,
+    );
+    const [deltaOut, reconstruction] = runKernel(KERNEL_NAMES.logisticOutput, { y: Xhat, d: X }, {
+      pair: FUSED_OUTPUTS.get(ae.output),
+      tiny: TINY,
+    });
+    const batchRhoHat = tf.mean(Y, 1, true) as tf.Tensor2D;
+    let loss = reconstruction as tf.Scalar;
+    const back: tf.NamedTensorMap = { delta: deltaOut, zPrev: Y, W: Wd, slopeFrom: Y };
+    if (options.sparsity) {
+      const { rho, beta } = options.sparsity;
+      const rhoHat = options.rhoHat?.(batchRhoHat) ?? batchRhoHat;
+      back.backShift = sparsityDelta(rho, beta, rhoHat);
+      loss = tf.add(reconstruction, tf.mul(beta, klSparsity(rho, rhoHat)));
+    }
+    const [dWd, dbd, deltaHidden] = runKernel(KERNEL_NAMES.denseBackward, back, {
+      n,
+      slope: "logistic",
+    });
+    const [dW, db] = runKernel(
+      KERNEL_NAMES.denseBackward,
+      { delta: deltaHidden, zPrev: Xin, W: ae.W },
+      { n, slope: "none" },
+    );
+    return {
+      loss,
+      reconstruction: reconstruction as tf.Scalar,
+      grads: [dW, db, dWd, dbd],
+      batchRhoHat,
+    };
+  });
+}

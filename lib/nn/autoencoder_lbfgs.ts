@@ -17,7 +17,11 @@ import * as tf from "@tensorflow/tfjs";
 import { minimizeLbfgs, type StopReason } from "../optim/lbfgs.ts";
 import { ProgressBar } from "../viz/progress.ts";
 import { type Autoencoder, autoencoderParameters, encode } from "./autoencoder.ts";
-import { autoencoderGradients, klSparsity, type SparsityOptions } from "./autoencoder_gradients.ts";
+import {
+  fastAutoencoderGradients,
+  klSparsity,
+  type SparsityOptions,
+} from "./autoencoder_gradients.ts";
 
 /** Options of {@linkcode trainAutoencoderLbfgs}. */
 export interface LbfgsAutoencoderOptions {
@@ -96,7 +100,7 @@ export function fullBatchObjective(
   for (let start = 0; start < n; start += chunk) {
     const Xc = columns(start);
     const share = Xc.shape[1] / n;
-    const out = autoencoderGradients(ae, Xc, Xc, {
+    const out = fastAutoencoderGradients(ae, Xc, Xc, {
       sparsity: options.sparsity ? { ...options.sparsity, averaging: 0 } : undefined,
       rhoHat: () => rhoHat,
     });

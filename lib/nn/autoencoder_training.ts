@@ -10,8 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../runtime/random.ts";
 import { type Autoencoder, autoencoderParameters, reconstruct } from "./autoencoder.ts";
 import {
-  autoencoderGradients,
   checkSparsity,
+  fastAutoencoderGradients,
   type SparsityOptions,
 } from "./autoencoder_gradients.ts";
 import { corrupt, type Corruption } from "./corruption.ts";
@@ -71,7 +71,7 @@ export function autoencoderModel(
     lossAndGradients(X, D, rng) {
       return tf.tidy(() => {
         const Xin = options.noise ? corrupt(X, options.noise, rng) : X;
-        const out = autoencoderGradients(ae, Xin, D, {
+        const out = fastAutoencoderGradients(ae, Xin, D, {
           sparsity,
           rhoHat: sparsity ? runningRhoHat : undefined,
         });

@@ -24,8 +24,9 @@ export const KERNEL_NAMES = {
   /**
    * One layer of chapter 4's hand-written backpropagation in the book's matrix form: inputs
    * delta Δ [out, N], zPrev Z⁽ˡ⁻¹⁾ [in, N], W [out, in] and, for the slope, `slopeFrom` (the layer
-   * below's output z, or its input u for ReLU); attributes n, slope ("logistic", "tanh", "relu",
-   * "none"); outputs ΔZᵀ/n, (Δ1)/n and, unless slope is "none", f′ ⊙ (WᵀΔ). See `lib/nn/network.ts`.
+   * below's output z, or its input u for ReLU), optionally `backShift` s [in, 1]; attributes n,
+   * slope ("logistic", "tanh", "relu", "none"); outputs ΔZᵀ/n, (Δ1)/n and, unless slope is
+   * "none", f′ ⊙ (WᵀΔ + s 1ᵀ). See `lib/nn/network.ts` and `lib/nn/autoencoder_gradients.ts`.
    */
   denseBackward: "CourseDenseBackward",
   /**
@@ -41,6 +42,14 @@ export const KERNEL_NAMES = {
    * `lib/nn/losses.ts` and `lib/nn/network.ts`.
    */
   softmaxCrossEntropy: "CourseSoftmaxCrossEntropy",
+  /**
+   * A logistic output layer's error and output delta in one pass (chapter 5's autoencoders):
+   * inputs y = X̂ [K, N] (the logistic outputs) and targets d [K, N]; attribute pair
+   * ("crossEntropy": E = −Σ [d log max(y, tiny) + (1 − d) log max(1 − y, tiny)] / N, Δ = y − d;
+   * "squaredError": E = ½ Σ (d − y)² / N, Δ = (y − d) ⊙ y(1 − y)) and tiny; outputs Δ and E (a
+   * scalar). See `lib/nn/autoencoder_gradients.ts`.
+   */
+  logisticOutput: "CourseLogisticOutput",
   /**
    * NHWC x [N, H, W, C] → channel blocks [N, ⌈C/b⌉, H, W, b], padding channels zero; attribute
    * block (b). See `lib/nn/blocked.ts`.

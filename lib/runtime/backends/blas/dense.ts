@@ -9,10 +9,11 @@
  *   backpropagation instead of nine kernels (two products, a sum, two divisions, the slope's one
  *   or two elementwise ops and its product with the back-propagated error):
  *
- *   ∂E/∂W = (Δ Zᵀ)/n,   ∂E/∂b = (Δ 1)/n,   Δ′ = f′ ⊙ (Wᵀ Δ)
+ *   ∂E/∂W = (Δ Zᵀ)/n,   ∂E/∂b = (Δ 1)/n,   Δ′ = f′ ⊙ (Wᵀ Δ + s 1ᵀ)
  *
  *   with f′ from the layer below's output z (logistic z(1 − z), tanh 1 − z²) or input u (ReLU
- *   [u > 0]).
+ *   [u > 0]), and s an optional column (`backShift` [in, 1]; the sparsity term β s of chapter 5's
+ *   autoencoder, added as `Add` broadcasts it).
  *
  * The products are the same sgemm calls as `BatchMatMul`'s, the sum accumulates in double as
  * `Sum`'s, and every other value is rounded to float32 where the op-by-op version stores a float32
@@ -95,15 +96,18 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const delta = floatValues(backend, inputs.delta), zPrev = floatValues(backend, inputs.zPrev);
   const w = floatValues(backend, inputs.W);
   const from = inputs.slopeFrom ? floatValues(backend, inputs.slopeFrom) : undefined;
+  const shift = inputs.backShift ? floatValues(backend, inputs.backShift) : undefined;
   const [outs, batch] = inputs.delta.shape, [ins] = inputs.zPrev.shape;
   if (
     !delta || !zPrev || !w || inputs.delta.shape.length !== 2 || inputs.zPrev.shape[1] !== batch ||
     inputs.W.shape[0] !== outs || inputs.W.shape[1] !== ins ||
-    (slope !== "none" && (!from || from.length !== ins * batch))
+    (slope !== "none" && (!from || from.length !== ins * batch)) ||
+    (inputs.backShift && (!shift || shift.length !== ins || slope === "none"))
   ) {
     throw new Error(
       `${name}: expected float32 delta [out, N], zPrev [in, N], W [out, in] (and slopeFrom ` +
-        `[in, N]); got [${inputs.delta.shape}], [${inputs.zPrev.shape}], [${inputs.W.shape}]`,
+        `[in, N], backShift [in, 1] with a slope); got [${inputs.delta.shape}], ` +
+        `[${inputs.zPrev.shape}], [${inputs.W.shape}]`,
     );
   }
   const f = Math.fround;
@@ -122,9 +126,15 @@ function denseBackward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   }
   const result = [output(backend, [outs, ins], dW), output(backend, [outs, 1], db)];
   if (slope === "none") return result;
-  // Δ′ = f′ ⊙ (WᵀΔ): matMul(W, Δ, true, false), the slope's ops, Multiply.
+  // Δ′ = f′ ⊙ (WᵀΔ + s 1ᵀ): matMul(W, Δ, true, false), Add, the slope's ops, Multiply.
   const back = backend.pool.take(ins * batch);
   blas.sgemm(true, false, ins, batch, outs, 1, w, ins, delta, batch, 0, back, batch);
+  if (shift) {
+    for (let r = 0; r < ins; r++) {
+      const s = shift[r];
+      for (let c = r * batch, end = c + batch; c < end; c++) back[c] = back[c] + s;
+    }
+  }
   const z = from!;
   switch (slope) {
     case "logistic": // mul(z, sub(1, z))

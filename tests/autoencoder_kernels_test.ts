@@ -1,0 +1,214 @@
+/**
+ * Chapter 5's autoencoder gradient on the `blas` backend's fused kernels gives bit for bit the
+ * numbers of the chapter's cell (`autoencoderGradients`, op by op): `CourseLogisticOutput` (a
+ * logistic output's error and delta, both pairs, planted 0, 1 and NaN outputs),
+ * `CourseDenseBackward` with the sparsity column added before the slope, and
+ * `fastAutoencoderGradients` as training calls it (plain, sparse, a running ρ̂, denoising inputs),
+ * leaking no tensors; tied weights and the identity output fall back to the cell.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
+import { KERNEL_NAMES } from "../lib/runtime/backends/kernel_names.ts";
+import { logistic } from "../lib/nn/activations.ts";
+import {
+  binaryClassification,
+  binaryCrossEntropy,
+  regression,
+  squaredError,
+} from "../lib/nn/losses.ts";
+import {
+  type Autoencoder,
+  createAutoencoder,
+  disposeAutoencoder,
+  logisticSquaredError,
+} from "../lib/nn/autoencoder.ts";
+import {
+  type AutoencoderGradients,
+  autoencoderGradients,
+  fastAutoencoderGradients,
+} from "../lib/nn/autoencoder_gradients.ts";
+import { Random } from "../lib/runtime/random.ts";
+
+let hasBlas = true;
+try {
+  await setupBlas();
+} catch {
+  hasBlas = false;
+}
+
+/** Every element the same bits (NaN equal to NaN), else the first index that differs. */
+function sameBits(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shapes`);
+  const a = actual.dataSync(), e = expected.dataSync();
+  for (let i = 0; i < e.length; i++) {
+    if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+  }
+}
+
+function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor[] {
+  return tf.engine().runKernel(
+    name,
+    inputs,
+    attrs as Record<string, string>,
+  ) as unknown as tf.Tensor[];
+}
+
+Deno.test({
+  name: "CourseLogisticOutput equals the error and the output delta op by op, both pairs",
+  ignore: !hasBlas,
+  fn: () => {
+    const rng = new Random(31);
+    for (const [rows, batch] of [[784, 50], [3, 1], [10, 7]]) {
+      tf.tidy(() => {
+        const y = tf.sigmoid(rng.normalTensor([rows, batch], 0, 4)).dataSync() as Float32Array;
+        const d = rng.uniformTensor([rows, batch]).dataSync() as Float32Array;
+        // outputs at exactly 0 and 1 (log max(·, tiny) matters), a NaN, targets 0 and 1
+        if (y.length > 8) [y[0], y[1], y[2], d[3], d[4]] = [0, 1, NaN, 0, 1];
+        const Y = tf.tensor2d(y, [rows, batch]), D = tf.tensor2d(d, [rows, batch]);
+        const what = `[${rows}, ${batch}]`;
+        const [ce, ceError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
+          pair: "crossEntropy",
+          tiny: 1e-12,
+        });
+        sameBits(ce, tf.sub(Y, D), `${what} cross-entropy delta`);
+        sameBits(ceError, binaryCrossEntropy(Y, D), `${what} cross-entropy`);
+        const [sq, sqError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
+          pair: "squaredError",
+        });
+        sameBits(sq, tf.mul(tf.sub(Y, D), tf.mul(Y, tf.sub(1, Y))), `${what} squared delta`);
+        sameBits(sqError, squaredError(Y, D), `${what} squared error`);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "CourseLogisticOutput names what is wrong with its inputs",
+  ignore: !hasBlas,
+  fn: () => {
+    const y = tf.zeros([4, 3]), d = tf.zeros([4, 2]);
+    assert.throws(
+      () => runKernel(KERNEL_NAMES.logisticOutput, { y, d }, { pair: "squaredError" }),
+      /CourseLogisticOutput: expected float32 y and d of one shape \[K, N\].*\[4,3\], \[4,2\]/,
+    );
+    assert.throws(
+      () => runKernel(KERNEL_NAMES.logisticOutput, { y, d: y }, { pair: "hinge" }),
+      /unknown pair "hinge"/,
+    );
+    tf.dispose([y, d]);
+  },
+});
+
+Deno.test({
+  name: "CourseDenseBackward adds backShift before the slope, as the sparse autoencoder's cell",
+  ignore: !hasBlas,
+  fn: () => {
+    const rng = new Random(32);
+    for (const [outs, ins, batch] of [[784, 100, 60], [5, 3, 1]]) {
+      tf.tidy(() => {
+        const delta = rng.normalTensor([outs, batch]), zPrev = rng.uniformTensor([ins, batch]);
+        const W = rng.normalTensor([outs, ins]), shift = rng.normalTensor([ins, 1]);
+        const [dW, db, back] = runKernel(KERNEL_NAMES.denseBackward, {
+          delta,
+          zPrev,
+          W,
+          slopeFrom: zPrev,
+          backShift: shift,
+        }, { n: batch, slope: "logistic" });
+        const what = `[${outs}, ${ins}, ${batch}]`;
+        sameBits(dW, tf.div(tf.matMul(delta, zPrev, false, true), batch), `${what} dW`);
+        sameBits(db, tf.div(tf.sum(delta, 1, true), batch), `${what} db`);
+        const expected = tf.mul(
+          logistic.derivativeFromOutput!(zPrev),
+          tf.add(tf.matMul(W, delta, true, false), shift),
+        );
+        sameBits(back, expected, `${what} shifted delta`);
+      });
+    }
+  },
+});
+
+/** The tensors of one gradient evaluation, in a fixed order. */
+function allOf(out: AutoencoderGradients): tf.Tensor[] {
+  return [out.loss, out.reconstruction, ...out.grads, out.batchRhoHat];
+}
+
+/** Runs `fastAutoencoderGradients` and counts the fused kernels it ran. */
+async function fastWithCount(
+  ae: Autoencoder,
+  Xin: tf.Tensor,
+  X: tf.Tensor,
+  options: Parameters<typeof autoencoderGradients>[3],
+): Promise<{ out: AutoencoderGradients; fused: number }> {
+  let out: AutoencoderGradients | undefined;
+  const profile = await tf.profile(() => {
+    out = fastAutoencoderGradients(ae, Xin, X, options);
+    return allOf(out);
+  });
+  const names: string[] = [
+    KERNEL_NAMES.denseForward,
+    KERNEL_NAMES.denseBackward,
+    KERNEL_NAMES.logisticOutput,
+  ];
+  return { out: out!, fused: profile.kernels.filter((k) => names.includes(k.name)).length };
+}
+
+Deno.test({
+  name: "fastAutoencoderGradients gives autoencoderGradients' bits and leaks nothing",
+  ignore: !hasBlas,
+  fn: async () => {
+    const rng = new Random(33);
+    const batch = 37;
+    const X = rng.uniformTensor([20, batch]);
+    const Xin = tf.tidy(() =>
+      tf.mul(X, tf.cast(tf.greater(rng.uniformTensor([20, batch]), 0.3), "float32"))
+    );
+    const running = tf.variable(tf.fill([7, 1], 0.2), false);
+    const cases = [
+      { output: logisticSquaredError, options: {} },
+      { output: logisticSquaredError, options: { sparsity: { rho: 0.1, beta: 3 } } },
+      { output: binaryClassification, options: { sparsity: { rho: 0.05, beta: 0.5 } } },
+      {
+        output: binaryClassification,
+        options: { sparsity: { rho: 0.1, beta: 3 }, rhoHat: () => running },
+      },
+      { output: binaryClassification, options: {}, denoising: true },
+    ];
+    for (const c of cases) {
+      const ae = createAutoencoder(20, 7, rng, { output: c.output });
+      const input = c.denoising ? Xin : X;
+      const before = tf.memory().numTensors;
+      const { out: fast, fused } = await fastWithCount(ae, input, X, c.options);
+      const what = `${c.output.problem}${c.options.sparsity ? ", sparse" : ""}`;
+      assert.equal(fused, 5, `${what}: fused kernels run`);
+      const distinct = new Set(allOf(fast)).size; // without sparsity, loss is the reconstruction
+      assert.equal(tf.memory().numTensors, before + distinct, `${what}: leaked tensors`);
+      const cell = autoencoderGradients(ae, input, X, c.options);
+      const names = ["loss", "reconstruction", "dW", "db", "dW̃", "db̃", "ρ̂"];
+      allOf(fast).forEach((t, i) => sameBits(t, allOf(cell)[i], `${what} ${names[i]}`));
+      tf.dispose([...allOf(fast), ...allOf(cell)]);
+      disposeAutoencoder(ae);
+    }
+    tf.dispose([X, Xin, running]);
+  },
+});
+
+Deno.test({
+  name: "fastAutoencoderGradients runs the cell for tied weights and the identity output",
+  ignore: !hasBlas,
+  fn: async () => {
+    const rng = new Random(34);
+    const X = rng.uniformTensor([12, 9]);
+    for (const options of [{ tied: true }, { output: regression }]) {
+      const ae = createAutoencoder(12, 5, rng, options);
+      const { out: fast, fused } = await fastWithCount(ae, X, X, {});
+      assert.equal(fused, 0, `${JSON.stringify(Object.keys(options))}: no fused kernel`);
+      const cell = autoencoderGradients(ae, X, X);
+      allOf(fast).forEach((t, i) => sameBits(t, allOf(cell)[i], `fallback tensor ${i}`));
+      tf.dispose([...allOf(fast), ...allOf(cell)]);
+      disposeAutoencoder(ae);
+    }
+    X.dispose();
+  },
+});
