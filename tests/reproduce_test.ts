@@ -8,6 +8,7 @@ import {
   BLAS_BOUND,
   blasThreadsFor,
   EXPECTED_FULL_SECONDS,
+  EXPECTED_QUICK_SECONDS,
   queueOrder,
   shareCores,
 } from "../tools/reproduce.ts";
@@ -22,12 +23,25 @@ Deno.test("the longest notebooks start first; the others keep course order", () 
     "07_style_transfer",
   ];
   assertEquals(queueOrder(stems), [2, 1, 4, 0, 3]);
+  assertEquals(queueOrder(stems, "full"), [2, 1, 4, 0, 3]);
   assertEquals(queueOrder([]), []);
+});
+
+Deno.test("in quick mode the full-batch autoencoder of 05a starts first", () => {
+  const stems = ["03_sgd", "05a_figure_5_6", "05b_pretraining", "01_introduction"];
+  assertEquals(queueOrder(stems, "quick"), [1, 2, 0, 3]);
+  assertEquals(queueOrder(stems, "full"), [2, 1, 0, 3]);
 });
 
 Deno.test("every notebook with an expected time exists", async () => {
   const stems = (await listNotebooks([])).map(stemOf);
-  for (const stem of [...Object.keys(EXPECTED_FULL_SECONDS), ...BLAS_BOUND]) {
+  for (
+    const stem of [
+      ...Object.keys(EXPECTED_FULL_SECONDS),
+      ...Object.keys(EXPECTED_QUICK_SECONDS),
+      ...BLAS_BOUND,
+    ]
+  ) {
     assertEquals(stems.includes(stem), true, `${stem} is not a notebook`);
   }
 });
