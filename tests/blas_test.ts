@@ -460,6 +460,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "blas mean gives the cpu kernel's bits: leading, trailing, middle axes, keepDims",
+  ignore,
+  fn: async () => {
+    const rng = new Random(12);
+    const cases: [number[], number | number[] | null][] = [
+      [[100, 5000], 1], // ρ̂ of an autoencoder's hidden layer
+      [[100, 10], 0],
+      [[3, 4, 5], [1, 2]],
+      [[3, 4, 5], 1],
+      [[3, 4, 5], [0, 2]], // two blocks: the cpu kernel
+      [[2, 3, 4], null],
+      [[7], 0],
+    ];
+    for (const [shape, axis] of cases) {
+      const x = draw(rng, shape);
+      const f = () => [tf.mean(x(), axis ?? undefined), tf.mean(x(), axis ?? undefined, true)];
+      const expected = await on("cpu", f), actual = await on("blas", f);
+      expected.forEach((e, k) => {
+        assert.equal(actual[k].length, e.length, `mean ${shape} axis ${axis}: length`);
+        e.forEach((v, i) => {
+          if (!Object.is(actual[k][i], v)) {
+            assert.fail(`mean ${shape} axis ${axis} output ${k}[${i}]: ${actual[k][i]}, cpu ${v}`);
+          }
+        });
+      });
+    }
+  },
+});
+
+Deno.test({
   name: "blas add, sub, mul, div agree with cpu on random broadcasts",
   ignore,
   fn: async () => {

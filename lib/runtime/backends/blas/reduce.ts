@@ -1,5 +1,5 @@
 /**
- * `Sum` over any set of axes that, once neighbouring axes are merged, leaves the input as
+ * `Sum` (and `Mean`) over any set of axes that, once neighbouring axes are merged, leaves the input as
  * [kept, reduced, kept] (leading axes, trailing axes, or a middle block) — the bias gradients
  * (sum over the batch axis) and loss reductions of a training step. The cpu backend transposes
  * the reduced axes to the end first, which made the bias gradient of a 100×100 layer cost more
@@ -82,7 +82,46 @@ function sum({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   return output(backend, shape, out);
 }
 
+/**
+ * `Mean` as the cpu kernel computes it — x / n rounded to float32 element by element, then `Sum`
+ * of those quotients in double, in the same order — in one pass without the cast, the divided
+ * copy and (for the leading axes) the transposition: the mean hidden activation ρ̂ of a
+ * [100, 5000] layer took 9 ms through the cpu kernel.
+ */
+function mean({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x } = inputs;
+  const xv = floatValues(backend, x);
+  if (!xv || !attrs) return runCpu("Mean", inputs, backend, attrs);
+  const axes = util.parseAxisParam(attrs.axis as number | number[], x.shape);
+  const block = reductionBlock(x.shape, axes);
+  if (!block) return runCpu("Mean", inputs, backend, attrs);
+  const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
+  const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+  const n = Math.fround(block.reduced), f = Math.fround;
+  const { outer, reduced, inner } = block;
+  const out = backend.pool.take(outer * inner);
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      let total = 0;
+      for (let r = o * reduced, end = r + reduced; r < end; r++) total += f(xv[r] / n);
+      out[o] = total;
+    }
+  } else {
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      for (let r = 0; r < reduced; r++) {
+        const row = (o * reduced + r) * inner;
+        for (let i = 0; i < inner; i++) acc[i] += f(xv[row + i] / n);
+      }
+      out.set(acc, o * inner);
+    }
+  }
+  return output(backend, shape, out);
+}
+
 /** Reduction kernels of the `blas` backend. */
 export const BLAS_REDUCE_KERNELS: readonly KernelConfig[] = [
   { kernelName: "Sum", backendName: "blas", kernelFunc: asKernelFunc(sum) },
+  { kernelName: "Mean", backendName: "blas", kernelFunc: asKernelFunc(mean) },
 ];
