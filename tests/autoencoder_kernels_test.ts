@@ -20,7 +20,9 @@ import {
 import {
   type Autoencoder,
   createAutoencoder,
+  decode,
   disposeAutoencoder,
+  encode,
   logisticSquaredError,
 } from "../lib/nn/autoencoder.ts";
 import {
@@ -207,6 +209,43 @@ Deno.test({
       const cell = autoencoderGradients(ae, X, X);
       allOf(fast).forEach((t, i) => sameBits(t, allOf(cell)[i], `fallback tensor ${i}`));
       tf.dispose([...allOf(fast), ...allOf(cell)]);
+      disposeAutoencoder(ae);
+    }
+    X.dispose();
+  },
+});
+
+Deno.test({
+  name: "encode and decode run one fused kernel a layer with the ops' bits, the ops under a tape",
+  ignore: !hasBlas,
+  fn: async () => {
+    const rng = new Random(35);
+    const X = rng.uniformTensor([15, 11]);
+    for (const output of [logisticSquaredError, binaryClassification, regression]) {
+      const ae = createAutoencoder(15, 6, rng, { output });
+      const before = tf.memory().numTensors;
+      let Y: tf.Tensor | undefined, Xhat: tf.Tensor | undefined;
+      const profile = await tf.profile(() => {
+        Y = encode(ae, X);
+        Xhat = decode(ae, Y);
+        return [Y, Xhat];
+      });
+      const fused = profile.kernels.filter((k) => k.name === KERNEL_NAMES.denseForward).length;
+      assert.equal(fused, output === regression ? 1 : 2, `${output.problem}: fused layers`);
+      assert.equal(tf.memory().numTensors, before + 2, `${output.problem}: leaked tensors`);
+      tf.tidy(() => {
+        const opsY = tf.sigmoid(tf.add(tf.matMul(ae.W, X), ae.b));
+        const V = tf.add(tf.matMul(ae.decoderW!, opsY), ae.decoderB);
+        sameBits(Y!, opsY, `${output.problem} Y`);
+        sameBits(Xhat!, output === regression ? V : tf.sigmoid(V), `${output.problem} X̂`);
+      });
+      // under a tape the ops run, so autodiff through encode and decode still works
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(decode(ae, encode(ae, X))),
+        [ae.W, ae.decoderW!],
+      );
+      assert.ok(Number.isFinite(value.dataSync()[0]) && Object.keys(grads).length === 2);
+      tf.dispose([Y!, Xhat!, value, ...Object.values(grads)]);
       disposeAutoencoder(ae);
     }
     X.dispose();

@@ -22,6 +22,7 @@ import { type Activation, logistic } from "./activations.ts";
 import { binaryClassification, type OutputLayer, regression, squaredError } from "./losses.ts";
 import type { Parameter } from "../optim/optimizer.ts";
 import { ufldlUniform } from "./initializers.ts";
+import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
 
 /**
  * Logistic outputs with the squared error, the pairing of the UFLDL sparse autoencoder: not a
@@ -199,7 +200,27 @@ export function checkAutoencoderColumns(
  */
 export function encode(ae: Autoencoder, X: tf.Tensor): tf.Tensor2D {
   checkAutoencoderColumns("encode", ae, X);
+  if (ae.encoder === logistic) {
+    const fused = fusedLogisticLayer(ae.W, ae.b, X);
+    if (fused) return fused;
+  }
   return tf.tidy(() => ae.encoder.f(tf.add(tf.matMul(ae.W, X), ae.b)) as tf.Tensor2D);
+}
+
+/**
+ * logistic(W Z + b 1ᵀ) in one `CourseDenseForward` kernel, where the backend has it and no
+ * gradient tape records (the kernel has no gradient): the bits of the three ops. Else undefined.
+ */
+function fusedLogisticLayer(W: tf.Tensor, b: tf.Tensor, Z: tf.Tensor): tf.Tensor2D | undefined {
+  if (
+    Z.dtype !== "float32" || tf.engine().isTapeOn() ||
+    tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined
+  ) return undefined;
+  const [U, Y] = tf.engine().runKernel(KERNEL_NAMES.denseForward, { W, b, zPrev: Z }, {
+    activation: "logistic",
+  }) as unknown as tf.Tensor2D[];
+  U.dispose();
+  return Y;
 }
 
 /**
@@ -211,6 +232,10 @@ export function encode(ae: Autoencoder, X: tf.Tensor): tf.Tensor2D {
  * ```
  */
 export function decode(ae: Autoencoder, Y: tf.Tensor): tf.Tensor2D {
+  if (ae.decoderW && ae.output !== regression) { // a logistic output
+    const fused = fusedLogisticLayer(ae.decoderW, ae.decoderB, Y);
+    if (fused) return fused;
+  }
   return tf.tidy(() => {
     const V = ae.decoderW ? tf.matMul(ae.decoderW, Y) : tf.matMul(ae.W, Y, true, false);
     return ae.output.activation(tf.add(V, ae.decoderB)) as tf.Tensor2D;
