@@ -47,6 +47,32 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return scale === 0 ? diff : diff / scale;
 }
 
+/** Check that blas gives the cpu backend's dtypes and bits on `f` (NaN equal to NaN). */
+async function sameBits(label: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const outs = tf.tidy(f);
+    const list = Array.isArray(outs) ? outs : [outs];
+    const result = list.map((t) => ({
+      dtype: t.dtype,
+      shape: t.shape,
+      values: Array.from(t.dataSync() as Float32Array),
+    }));
+    tf.dispose(list);
+    return result;
+  };
+  const expected = await run("cpu"), actual = await run("blas");
+  expected.forEach((e, k) => {
+    assert.equal(actual[k].dtype, e.dtype, `${label} output ${k}: dtype`);
+    assert.deepEqual(actual[k].shape, e.shape, `${label} output ${k}: shape`);
+    e.values.forEach((v, i) => {
+      if (!Object.is(actual[k].values[i], v)) {
+        assert.fail(`${label} output ${k}[${i}]: ${actual[k].values[i]}, cpu ${v}`);
+      }
+    });
+  });
+}
+
 /** Check that blas and cpu agree on `f` (each output). */
 async function agree(label: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
   const expected = await on("cpu", f);
@@ -475,17 +501,66 @@ Deno.test({
     ];
     for (const [shape, axis] of cases) {
       const x = draw(rng, shape);
-      const f = () => [tf.mean(x(), axis ?? undefined), tf.mean(x(), axis ?? undefined, true)];
-      const expected = await on("cpu", f), actual = await on("blas", f);
-      expected.forEach((e, k) => {
-        assert.equal(actual[k].length, e.length, `mean ${shape} axis ${axis}: length`);
-        e.forEach((v, i) => {
-          if (!Object.is(actual[k][i], v)) {
-            assert.fail(`mean ${shape} axis ${axis} output ${k}[${i}]: ${actual[k][i]}, cpu ${v}`);
-          }
-        });
-      });
+      await sameBits(`mean ${shape} axis ${axis}`, () => [
+        tf.mean(x(), axis ?? undefined),
+        tf.mean(x(), axis ?? undefined, true),
+      ]);
     }
+  },
+});
+
+/** Values with planted NaN, ±0, ±∞ and repeated values (ties for max and equal). */
+function special(rng: Random, shape: number[]): () => tf.Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const values = rng.uniformArray(size, -1, 1).map((v) => Math.round(v * 4) / 4); // ties
+  const planted = [NaN, 0, -0, Infinity, -Infinity];
+  if (size > 10) planted.forEach((v, k) => values[Math.floor(((k + 1) * size) / 6)] = v);
+  return fixed(values, shape);
+}
+
+Deno.test({
+  name: "blas maximum, greaterEqual, equal and max give the cpu kernels' bits and dtypes",
+  ignore,
+  fn: async () => {
+    const rng = new Random(13);
+    const pairs: [number[], number[]][] = [
+      [[100, 100], []], // ReLU as tf.maximum(u, 0), and its gradient's u ≥ 0
+      [[10, 100], [1, 100]], // the softmax maximum's gradient: x = max x
+      [[2, 3, 4], [3, 1]],
+      [[4, 5], [4, 5]],
+      [[], [6]],
+    ];
+    for (const [sa, sb] of pairs) {
+      const a = special(rng, sa), b = special(rng, sb);
+      await sameBits(`maximum/greaterEqual/equal ${sa} ∘ ${sb}`, () => [
+        tf.maximum(a(), b()),
+        tf.greaterEqual(a(), b()),
+        tf.equal(a(), b()),
+        tf.maximum(b(), a()),
+      ]);
+    }
+    for (
+      const [shape, axis] of [[[10, 100], 0], [[10, 100], 1], [[3, 4, 5], [0, 1]], [
+        [7],
+        0,
+      ]] as const
+    ) {
+      const x = special(rng, [...shape]);
+      await sameBits(`max ${shape} axis ${axis}`, () => [
+        tf.max(x(), axis as number | number[]),
+        tf.max(x(), axis as number | number[], true),
+      ]);
+    }
+    // A float32 tensor cast from bool shares the Uint8Array: a mask times a gradient.
+    const mask = special(rng, [50, 20]), dy = draw(rng, [50, 20]);
+    await sameBits(
+      "mul by a cast bool mask",
+      () => tf.mul(dy(), tf.cast(tf.greaterEqual(mask(), 0), "float32")),
+    );
+    await sameBits(
+      "add to a cast int32",
+      () => tf.add(tf.cast(tf.tensor([1, 2, 16777217], [3], "int32"), "float32"), 0.5),
+    );
   },
 });
 

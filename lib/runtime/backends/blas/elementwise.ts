@@ -2,7 +2,8 @@
  * The elementwise kernels of a training step as plain loops over Float32Arrays: `Relu`, `Step`
  * (which tfjs's ReLU gradient multiplies by), the unary functions of the course's activations and
  * losses (`Neg`, `Exp`, `Log`, `Sigmoid`, `Tanh`, `Square`, `Sqrt`, `Abs`), and `Add`, `Sub`,
- * `Multiply`, `RealDiv` with any broadcasting. The cpu backend's unary kernels took 125–220 ms
+ * `Multiply`, `RealDiv`, `Maximum`, `GreaterEqual`, `Equal` with any broadcasting (operands cast
+ * from `bool` or `int32` included: a cast shares the original's array). The cpu backend's unary kernels took 125–220 ms
  * for 7.8M values (`Neg` 150 ms, where a loop takes 10), and its broadcasting path converts
  * every index to coordinates and took 120 ms to multiply a 1M-element tensor by a scalar (the
  * gradient of `sum`); here the shapes are reduced to runs along the last axis, with one loop per
@@ -13,7 +14,14 @@
  * @module
  */
 import { backend_util, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
-import { asKernelFunc, floatValues, type KernelArgs, output, runCpu } from "./kernel_util.ts";
+import {
+  asKernelFunc,
+  floatValues,
+  type KernelArgs,
+  numericValues,
+  output,
+  runCpu,
+} from "./kernel_util.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
 
 function relu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
@@ -112,8 +120,23 @@ export function reluBackpropInto(dy: Float32Array, y: Float32Array, out: Float32
   }
 }
 
-/** The binary operations, by kernel name. */
-const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+/**
+ * The binary operations, by kernel name: arithmetic, `Maximum` (the `Math.max` of the cpu
+ * kernel, which ReLU as `tf.maximum(u, 0)` runs) and the comparisons that its gradient and the
+ * softmax's maximum take (1 or 0, stored as the cpu kernels' `bool` tensors).
+ */
+const OPS = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  GreaterEqual: 5,
+  Equal: 6,
+} as const;
+
+/** The operations whose result is a `bool` tensor. */
+const COMPARISONS: ReadonlySet<number> = new Set([OPS.GreaterEqual, OPS.Equal]);
 
 type Op = typeof OPS[keyof typeof OPS];
 
@@ -147,6 +170,15 @@ function run(
       case 3:
         for (let i = 0; i < n; i++) out[o + i] = a[ai + i] / b[bi + i];
         return;
+      case 4:
+        for (let i = 0; i < n; i++) out[o + i] = Math.max(a[ai + i], b[bi + i]);
+        return;
+      case 5:
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i] >= b[bi + i] ? 1 : 0;
+        return;
+      case 6:
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i] === b[bi + i] ? 1 : 0;
+        return;
     }
   } else if (sa) {
     const v = b[bi];
@@ -162,6 +194,15 @@ function run(
         return;
       case 3:
         for (let i = 0; i < n; i++) out[o + i] = a[ai + i] / v;
+        return;
+      case 4:
+        for (let i = 0; i < n; i++) out[o + i] = Math.max(a[ai + i], v);
+        return;
+      case 5:
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i] >= v ? 1 : 0;
+        return;
+      case 6:
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i] === v ? 1 : 0;
         return;
     }
   } else {
@@ -179,6 +220,15 @@ function run(
         return;
       case 3:
         for (let i = 0; i < n; i++) out[o + i] = v / b[bi + i * step];
+        return;
+      case 4:
+        for (let i = 0; i < n; i++) out[o + i] = Math.max(v, b[bi + i * step]);
+        return;
+      case 5:
+        for (let i = 0; i < n; i++) out[o + i] = v >= b[bi + i * step] ? 1 : 0;
+        return;
+      case 6:
+        for (let i = 0; i < n; i++) out[o + i] = v === b[bi + i * step] ? 1 : 0;
         return;
     }
   }
@@ -253,16 +303,35 @@ export function broadcastBinary(
   }
 }
 
+/**
+ * The values of a float32 operand as a Float32Array: its own array, or a copy where the tensor
+ * shares another array (a cast from `bool` or `int32` keeps the Uint8Array or Int32Array) and
+ * every value is exactly a float32 (so the cpu kernel, computing on the integers, would get the
+ * same results); else undefined.
+ */
+function floatOperand(backend: KernelArgs["backend"], t: TensorInfo): Float32Array | undefined {
+  const values = floatValues(backend, t);
+  if (values) return values;
+  const numbers = numericValues(backend, t);
+  if (!numbers) return undefined;
+  const copy = Float32Array.from(numbers);
+  for (let i = 0; i < copy.length; i++) if (copy[i] !== numbers[i]) return undefined;
+  return copy;
+}
+
 function binary(name: keyof typeof OPS): (args: KernelArgs) => TensorInfo {
   const op = OPS[name];
   return ({ inputs, backend, attrs }: KernelArgs) => {
     const { a, b } = inputs;
-    const av = floatValues(backend, a), bv = floatValues(backend, b);
+    const av = floatOperand(backend, a), bv = floatOperand(backend, b);
     if (!av || !bv) return runCpu(name, inputs, backend, attrs);
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = backend.pool.take(outShape.reduce((p, d) => p * d, 1));
     broadcastBinary(op, av, a.shape, bv, b.shape, outShape, out);
-    return output(backend, outShape, out);
+    if (!COMPARISONS.has(op)) return output(backend, outShape, out);
+    const truth = Uint8Array.from(out); // the cpu kernels' bool tensors hold a Uint8Array
+    backend.pool.release(out);
+    return backend.makeTensorInfo(outShape, "bool", truth);
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `Sum` (and `Mean`) over any set of axes that, once neighbouring axes are merged, leaves the input as
+ * `Sum` (and `Mean`, `Max`) over any set of axes that, once neighbouring axes are merged, leaves the input as
  * [kept, reduced, kept] (leading axes, trailing axes, or a middle block) — the bias gradients
  * (sum over the batch axis) and loss reductions of a training step. The cpu backend transposes
  * the reduced axes to the end first, which made the bias gradient of a 100×100 layer cost more
@@ -120,8 +120,40 @@ function mean({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   return output(backend, shape, out);
 }
 
+/**
+ * `Max` as the cpu kernel computes it — each output starts from the first value and takes any
+ * later value that is larger or NaN — along the same order, without the cpu kernel's
+ * transposition of the reduced axes to the end (a softmax's column maximum over 10 classes of a
+ * 100-example batch took 0.4 ms).
+ */
+function max({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x } = inputs;
+  const xv = floatValues(backend, x);
+  if (!xv || !attrs || xv.length === 0) return runCpu("Max", inputs, backend, attrs);
+  const axes = util.parseAxisParam(attrs.reductionIndices as number | number[], x.shape);
+  const block = reductionBlock(x.shape, axes);
+  if (!block || block.reduced === 0) return runCpu("Max", inputs, backend, attrs);
+  const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
+  const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+  const { outer, reduced, inner } = block;
+  const out = backend.pool.take(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    const start = o * reduced * inner;
+    for (let i = 0; i < inner; i++) {
+      let largest = xv[start + i];
+      for (let r = 1, at = start + inner + i; r < reduced; r++, at += inner) {
+        const v = xv[at];
+        if (v > largest || v !== v) largest = v;
+      }
+      out[o * inner + i] = largest;
+    }
+  }
+  return output(backend, shape, out);
+}
+
 /** Reduction kernels of the `blas` backend. */
 export const BLAS_REDUCE_KERNELS: readonly KernelConfig[] = [
   { kernelName: "Sum", backendName: "blas", kernelFunc: asKernelFunc(sum) },
   { kernelName: "Mean", backendName: "blas", kernelFunc: asKernelFunc(mean) },
+  { kernelName: "Max", backendName: "blas", kernelFunc: asKernelFunc(max) },
 ];
