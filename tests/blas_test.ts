@@ -565,6 +565,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "blas transpose gives the cpu kernel's values: 2-D tiles, merged axes, any rank",
+  ignore,
+  fn: async () => {
+    const rng = new Random(14);
+    const cases: [number[], number[]][] = [
+      [[784, 64], [1, 0]], // a batch of MNIST columns → rows (chapter 6)
+      [[33, 65], [1, 0]], // tiles with remainders
+      [[2, 3, 4, 5], [0, 2, 3, 1]], // NHWC ↔ NCHW
+      [[2, 3, 4, 5], [0, 3, 1, 2]],
+      [[2, 3, 4], [0, 1, 2]], // identity: a copy
+      [[1, 5, 1, 3], [3, 2, 1, 0]], // sizes of 1
+      [[4, 1, 3], [2, 0, 1]],
+      [[], []],
+    ];
+    for (let trial = 0; trial < 20; trial++) {
+      const rank = 1 + rng.int(5);
+      const shape = Array.from({ length: rank }, () => 1 + rng.int(5));
+      cases.push([shape, Array.from(rng.permutation(rank))]);
+    }
+    for (const [shape, perm] of cases) {
+      const x = special(rng, shape);
+      await sameBits(`transpose ${shape} by ${perm}`, () => tf.transpose(x(), perm));
+    }
+  },
+});
+
+Deno.test({
   name: "blas add, sub, mul, div agree with cpu on random broadcasts",
   ignore,
   fn: async () => {

@@ -36,6 +36,7 @@ import { BLAS_SGD_KERNELS } from "./sgd.ts";
 import { BLAS_DENSE_KERNELS } from "./dense.ts";
 import { BLAS_SOFTMAX_KERNELS } from "./softmax.ts";
 import { BLAS_LOGISTIC_OUTPUT_KERNELS } from "./logistic_output.ts";
+import { BLAS_TRANSPOSE_KERNELS } from "./transpose.ts";
 import { BLAS_BLOCKED_KERNELS } from "./blocked.ts";
 import { chainBlock } from "./dnnl_conv.ts";
 import { provideChannelBlock } from "../channel_blocks.ts";
@@ -55,6 +56,7 @@ export const BLAS_KERNELS: readonly KernelConfig[] = [
   ...BLAS_DENSE_KERNELS,
   ...BLAS_SOFTMAX_KERNELS,
   ...BLAS_LOGISTIC_OUTPUT_KERNELS,
+  ...BLAS_TRANSPOSE_KERNELS,
   ...BLAS_BLOCKED_KERNELS,
 ];
 
