@@ -43,9 +43,19 @@ function step({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   if (!xv) return runCpu("Step", inputs, backend, attrs);
   const alpha = (attrs?.alpha as number | undefined) ?? 0;
   const out = backend.pool.take(xv.length);
-  for (let i = 0; i < xv.length; i++) {
-    const v = xv[i];
-    out[i] = v > 0 ? 1 : Number.isNaN(v) ? NaN : alpha;
+  if (alpha === 0) {
+    // ReLU's gradient mask: [v > 0] without a branch on the sign (see relu; 4 ms → 1 for a
+    // [64, 28, 28, 16] layer), NaN on the rare path.
+    for (let i = 0; i < xv.length; i++) {
+      const v = xv[i];
+      out[i] = +(v > 0);
+      if (v !== v) out[i] = NaN;
+    }
+  } else {
+    for (let i = 0; i < xv.length; i++) {
+      const v = xv[i];
+      out[i] = v > 0 ? 1 : Number.isNaN(v) ? NaN : alpha;
+    }
   }
   return output(backend, [...inputs.x.shape], out);
 }
