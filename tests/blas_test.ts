@@ -519,7 +519,7 @@ function special(rng: Random, shape: number[]): () => tf.Tensor {
 }
 
 Deno.test({
-  name: "blas maximum, greaterEqual, equal and max give the cpu kernels' bits and dtypes",
+  name: "blas maximum, greaterEqual, equal, step and max give the cpu kernels' bits and dtypes",
   ignore,
   fn: async () => {
     const rng = new Random(13);
@@ -537,6 +537,8 @@ Deno.test({
         tf.greaterEqual(a(), b()),
         tf.equal(a(), b()),
         tf.maximum(b(), a()),
+        tf.step(a()), // the ReLU gradient's mask, NaN kept
+        tf.step(a(), 0.1),
       ]);
     }
     for (
