@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
+import { assertSameBits, blasAvailable } from "./tensor_bits.ts";
 import { KERNEL_NAMES } from "../lib/runtime/backends/kernel_names.ts";
 import { logistic } from "../lib/nn/activations.ts";
 import {
@@ -32,21 +32,7 @@ import {
 } from "../lib/nn/autoencoder_gradients.ts";
 import { Random } from "../lib/runtime/random.ts";
 
-let hasBlas = true;
-try {
-  await setupBlas();
-} catch {
-  hasBlas = false;
-}
-
-/** Every element the same bits (NaN equal to NaN), else the first index that differs. */
-function sameBits(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shapes`);
-  const a = actual.dataSync(), e = expected.dataSync();
-  for (let i = 0; i < e.length; i++) {
-    if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
-}
+const hasBlas = await blasAvailable();
 
 function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor[] {
   return tf.engine().runKernel(
@@ -73,13 +59,13 @@ Deno.test({
           pair: "crossEntropy",
           tiny: 1e-12,
         });
-        sameBits(ce, tf.sub(Y, D), `${what} cross-entropy delta`);
-        sameBits(ceError, binaryCrossEntropy(Y, D), `${what} cross-entropy`);
+        assertSameBits(ce, tf.sub(Y, D), `${what} cross-entropy delta`);
+        assertSameBits(ceError, binaryCrossEntropy(Y, D), `${what} cross-entropy`);
         const [sq, sqError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
           pair: "squaredError",
         });
-        sameBits(sq, tf.mul(tf.sub(Y, D), tf.mul(Y, tf.sub(1, Y))), `${what} squared delta`);
-        sameBits(sqError, squaredError(Y, D), `${what} squared error`);
+        assertSameBits(sq, tf.mul(tf.sub(Y, D), tf.mul(Y, tf.sub(1, Y))), `${what} squared delta`);
+        assertSameBits(sqError, squaredError(Y, D), `${what} squared error`);
       });
     }
   },
@@ -119,13 +105,13 @@ Deno.test({
           backShift: shift,
         }, { n: batch, slope: "logistic" });
         const what = `[${outs}, ${ins}, ${batch}]`;
-        sameBits(dW, tf.div(tf.matMul(delta, zPrev, false, true), batch), `${what} dW`);
-        sameBits(db, tf.div(tf.sum(delta, 1, true), batch), `${what} db`);
+        assertSameBits(dW, tf.div(tf.matMul(delta, zPrev, false, true), batch), `${what} dW`);
+        assertSameBits(db, tf.div(tf.sum(delta, 1, true), batch), `${what} db`);
         const expected = tf.mul(
           logistic.derivativeFromOutput!(zPrev),
           tf.add(tf.matMul(W, delta, true, false), shift),
         );
-        sameBits(back, expected, `${what} shifted delta`);
+        assertSameBits(back, expected, `${what} shifted delta`);
       });
     }
   },
@@ -188,7 +174,7 @@ Deno.test({
       assert.equal(tf.memory().numTensors, before + distinct, `${what}: leaked tensors`);
       const cell = autoencoderGradients(ae, input, X, c.options);
       const names = ["loss", "reconstruction", "dW", "db", "dW̃", "db̃", "ρ̂"];
-      allOf(fast).forEach((t, i) => sameBits(t, allOf(cell)[i], `${what} ${names[i]}`));
+      allOf(fast).forEach((t, i) => assertSameBits(t, allOf(cell)[i], `${what} ${names[i]}`));
       tf.dispose([...allOf(fast), ...allOf(cell)]);
       disposeAutoencoder(ae);
     }
@@ -207,7 +193,7 @@ Deno.test({
       const { out: fast, fused } = await fastWithCount(ae, X, X, {});
       assert.equal(fused, 0, `${JSON.stringify(Object.keys(options))}: no fused kernel`);
       const cell = autoencoderGradients(ae, X, X);
-      allOf(fast).forEach((t, i) => sameBits(t, allOf(cell)[i], `fallback tensor ${i}`));
+      allOf(fast).forEach((t, i) => assertSameBits(t, allOf(cell)[i], `fallback tensor ${i}`));
       tf.dispose([...allOf(fast), ...allOf(cell)]);
       disposeAutoencoder(ae);
     }
@@ -236,8 +222,8 @@ Deno.test({
       tf.tidy(() => {
         const opsY = tf.sigmoid(tf.add(tf.matMul(ae.W, X), ae.b));
         const V = tf.add(tf.matMul(ae.decoderW!, opsY), ae.decoderB);
-        sameBits(Y!, opsY, `${output.problem} Y`);
-        sameBits(Xhat!, output === regression ? V : tf.sigmoid(V), `${output.problem} X̂`);
+        assertSameBits(Y!, opsY, `${output.problem} Y`);
+        assertSameBits(Xhat!, output === regression ? V : tf.sigmoid(V), `${output.problem} X̂`);
       });
       // under a tape the ops run, so autodiff through encode and decode still works
       const { value, grads } = tf.variableGrads(

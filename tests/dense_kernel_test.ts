@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
+import { assertSameBits, blasAvailable } from "./tensor_bits.ts";
 import { KERNEL_NAMES } from "../lib/runtime/backends/kernel_names.ts";
 import { type Activation, logistic, relu, softplus, tanh } from "../lib/nn/activations.ts";
 import {
@@ -35,21 +35,7 @@ import {
 } from "../lib/nn/losses.ts";
 import { Random } from "../lib/runtime/random.ts";
 
-let hasBlas = true;
-try {
-  await setupBlas();
-} catch {
-  hasBlas = false;
-}
-
-/** Every element the same bits (NaN equal to NaN), else the first index that differs. */
-function sameBits(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shapes`);
-  const a = actual.dataSync(), e = expected.dataSync();
-  for (let i = 0; i < e.length; i++) {
-    if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
-}
+const hasBlas = await blasAvailable();
 
 Deno.test({
   name: "CourseDenseBackward equals the op-by-op formulas bit for bit, every slope",
@@ -73,15 +59,19 @@ Deno.test({
             slope,
           }) as unknown as tf.Tensor[];
           const what = `${slope} [${outs}, ${ins}, ${batch}]`;
-          sameBits(outs3[0], tf.div(tf.matMul(delta, zPrev, false, true), batch), `${what} dW`);
-          sameBits(outs3[1], tf.div(tf.sum(delta, 1, true), batch), `${what} db`);
+          assertSameBits(
+            outs3[0],
+            tf.div(tf.matMul(delta, zPrev, false, true), batch),
+            `${what} dW`,
+          );
+          assertSameBits(outs3[1], tf.div(tf.sum(delta, 1, true), batch), `${what} db`);
           if (slope === "none") {
             assert.equal(outs3.length, 2);
             return;
           }
           const f: Activation = slope === "logistic" ? logistic : slope === "tanh" ? tanh : relu;
           const s = f.derivativeFromOutput ? f.derivativeFromOutput(z) : f.derivative(u);
-          sameBits(outs3[2], tf.mul(s, tf.matMul(W, delta, true, false)), `${what} delta`);
+          assertSameBits(outs3[2], tf.mul(s, tf.matMul(W, delta, true, false)), `${what} delta`);
         });
       }
     }
@@ -122,7 +112,7 @@ Deno.test({
         assert.equal(ran, m ? 0 : c.sizes.length - 1, "layers computed by the kernel");
         assert.equal(tf.memory().numTensors, before + withKernel.length, "leaked tensors");
         const ops = backward(net, pass, D); // chapter 4's cell, op by op
-        withKernel.forEach((g, i) => sameBits(g, ops[i], `${c.hidden.name} grad ${i}`));
+        withKernel.forEach((g, i) => assertSameBits(g, ops[i], `${c.hidden.name} grad ${i}`));
         tf.dispose([...withKernel, ...ops, ...pass.u, ...pass.z.slice(1)]);
       }
       tf.dispose([X, D, ...masks.filter((m) => m !== undefined) as tf.Tensor[]]);
@@ -166,9 +156,9 @@ Deno.test({
           ) as unknown as tf.Tensor[];
           const what = `${activation} [${outs}, ${ins}, ${batch}]`;
           const u = tf.add(tf.matMul(W, zPrev), b);
-          sameBits(result[0], u, `${what} U`);
+          assertSameBits(result[0], u, `${what} U`);
           assert.equal(result.length, activation === "identity" ? 1 : 2, `${what} outputs`);
-          if (activation !== "identity") sameBits(result[1], f(u), `${what} Z`);
+          if (activation !== "identity") assertSameBits(result[1], f(u), `${what} Z`);
         });
       }
     }
@@ -186,8 +176,8 @@ Deno.test({
           { activation },
         ) as unknown as tf.Tensor[];
         const expectedU = tf.add(tf.matMul(W, zPrev), b);
-        sameBits(u, expectedU, `${activation} specials U`);
-        sameBits(z, f(expectedU), `${activation} specials Z`);
+        assertSameBits(u, expectedU, `${activation} specials U`);
+        assertSameBits(z, f(expectedU), `${activation} specials Z`);
       }
     });
   },
@@ -235,10 +225,10 @@ Deno.test({
           const what = `[${classes}, ${batch}] scale ${scale}`;
           const fused = softmaxCrossEntropy(u, d);
           const y = softmax(u);
-          sameBits(fused.y, y, `${what} Y`);
-          sameBits(fused.delta!, tf.sub(y, d), `${what} Y − D`);
-          sameBits(fused.loss!, crossEntropy(y, d), `${what} E`);
-          sameBits(softmaxCrossEntropy(u).y, y, `${what} Y without targets`);
+          assertSameBits(fused.y, y, `${what} Y`);
+          assertSameBits(fused.delta!, tf.sub(y, d), `${what} Y − D`);
+          assertSameBits(fused.loss!, crossEntropy(y, d), `${what} E`);
+          assertSameBits(softmaxCrossEntropy(u).y, y, `${what} Y without targets`);
         });
       }
     }
@@ -261,15 +251,15 @@ Deno.test({
       ]]);
       const fused = softmaxCrossEntropy(u, d);
       const y = softmax(u);
-      sameBits(fused.y, y, "specials Y");
-      sameBits(fused.delta!, tf.sub(y, d), "specials Y − D");
-      sameBits(fused.loss!, crossEntropy(y, d), "specials E");
+      assertSameBits(fused.y, y, "specials Y");
+      assertSameBits(fused.delta!, tf.sub(y, d), "specials Y − D");
+      assertSameBits(fused.loss!, crossEntropy(y, d), "specials E");
       // Targets cast from int32 (tfjs shares the int32 data): the same numbers.
       const cast = tf.oneHot(tf.tensor1d([0, 1, 1, 0, 2, 0, 1, 2], "int32"), 3).transpose()
         .toFloat();
       const fromCast = softmaxCrossEntropy(u, cast);
-      sameBits(fromCast.delta!, tf.sub(y, cast), "cast targets Y − D");
-      sameBits(fromCast.loss!, crossEntropy(y, cast), "cast targets E");
+      assertSameBits(fromCast.delta!, tf.sub(y, cast), "cast targets Y − D");
+      assertSameBits(fromCast.loss!, crossEntropy(y, cast), "cast targets E");
     });
   },
 });
@@ -323,13 +313,17 @@ Deno.test({
           `${what} backward`,
         );
         assert.equal(tf.memory().numTensors, before + 1 + fast!.grads.length, `${what} leaks`);
-        sameBits(fast!.loss, reference.loss, `${what} loss`);
-        fast!.grads.forEach((g, i) => sameBits(g, reference.grads[i], `${what} grad ${i}`));
+        assertSameBits(fast!.loss, reference.loss, `${what} loss`);
+        fast!.grads.forEach((g, i) => assertSameBits(g, reference.grads[i], `${what} grad ${i}`));
         const pass = fastForward(net, X, m);
-        pass.u.forEach((u, i) => sameBits(u, reference.pass.u[i], `${what} U${i + 1}`));
-        pass.z.forEach((z, i) => sameBits(z, reference.pass.z[i], `${what} Z${i}`));
-        sameBits(predict(net, X), tf.tidy(() => forward(net, X).y), `${what} predict`);
-        sameBits(networkError(net, X, D), c.output.error(forward(net, X).y, D), `${what} error`);
+        pass.u.forEach((u, i) => assertSameBits(u, reference.pass.u[i], `${what} U${i + 1}`));
+        pass.z.forEach((z, i) => assertSameBits(z, reference.pass.z[i], `${what} Z${i}`));
+        assertSameBits(predict(net, X), tf.tidy(() => forward(net, X).y), `${what} predict`);
+        assertSameBits(
+          networkError(net, X, D),
+          c.output.error(forward(net, X).y, D),
+          `${what} error`,
+        );
         tf.dispose([fast!.loss, ...fast!.grads, reference.loss, ...reference.grads]);
         tf.dispose([...reference.pass.u, ...reference.pass.z.slice(1)]);
         tf.dispose([...pass.u, ...pass.z.slice(1)]);
@@ -360,8 +354,10 @@ Deno.test({
       assert.deepEqual(course.map((k) => k.name), [], "course kernels on cpu");
       tf.tidy(() => {
         const pass = forward(net, X);
-        sameBits(fast!.loss, multiclassClassification.error(pass.y, D), "cpu loss");
-        backward(net, pass, D).forEach((g, i) => sameBits(fast!.grads[i], g, `cpu grad ${i}`));
+        assertSameBits(fast!.loss, multiclassClassification.error(pass.y, D), "cpu loss");
+        backward(net, pass, D).forEach((g, i) =>
+          assertSameBits(fast!.grads[i], g, `cpu grad ${i}`)
+        );
       });
       tf.dispose([fast!.loss, ...fast!.grads, X, D]);
       net.layers.forEach((l) => tf.dispose([l.W, l.b]));
@@ -384,9 +380,9 @@ Deno.test({
       () => multiclassClassification.error(forward(net, X).y, D),
       variables,
     );
-    sameBits(viaNetworkError.value, viaForward.value, "value");
+    assertSameBits(viaNetworkError.value, viaForward.value, "value");
     for (const v of variables) {
-      sameBits(viaNetworkError.grads[v.name], viaForward.grads[v.name], `∂E/∂${v.name}`);
+      assertSameBits(viaNetworkError.grads[v.name], viaForward.grads[v.name], `∂E/∂${v.name}`);
     }
     tf.dispose([viaNetworkError.value, viaForward.value, X, D]);
     tf.dispose([...Object.values(viaNetworkError.grads), ...Object.values(viaForward.grads)]);
