@@ -185,9 +185,9 @@ function runKernel(
  * {@linkcode autoencoderGradients} — chapter 5's cell — with the `blas` backend's fused kernels:
  * `CourseDenseForward` for each layer's W z + b and logistic, `CourseLogisticOutput` for the
  * error and Δₒ, `CourseDenseBackward` for each layer's gradients and Δₕ (the sparsity term
- * added before the slope). The same numbers bit for bit (tests/autoencoder_kernels_test.ts), in about
- * half the passes over the [inputs, N] output. Tied weights, other activations and outputs, other
- * backends and calls under a gradient tape run the cell itself. The caller owns the tensors.
+ * added before the slope). The same numbers bit for bit (tests/autoencoder_kernels_test.ts), in
+ * about half the passes over the [inputs, N] output. Tied weights, other activations and outputs,
+ * other backends and calls under a gradient tape run the cell itself. The caller owns the tensors.
  *
  * @example
  * ```ts
@@ -206,6 +206,7 @@ export function fastAutoencoderGradients(
   return tf.tidy(() => {
     const n = X.shape[1] ?? 1;
     const logisticLayer = { activation: "logistic" };
+    // Y = f(W X + b 1ᵀ), then X̂ = f̃(W̃ Y + b̃ 1ᵀ): one kernel a layer (U, V are not kept)
     const [, Y] = runKernel(
       KERNEL_NAMES.denseForward,
       { W: ae.W, b: ae.b, zPrev: Xin },
@@ -217,6 +218,7 @@ export function fastAutoencoderGradients(
       { W: Wd, b: ae.decoderB, zPrev: Y },
       logisticLayer,
     );
+    // Δₒ and E(X̂, X) in one pass over the output
     const [deltaOut, reconstruction] = runKernel(KERNEL_NAMES.logisticOutput, { y: Xhat, d: X }, {
       pair: FUSED_OUTPUTS.get(ae.output),
       tiny: TINY,
@@ -230,10 +232,12 @@ export function fastAutoencoderGradients(
       back.backShift = sparsityDelta(rho, beta, rhoHat);
       loss = tf.add(reconstruction, tf.mul(beta, klSparsity(rho, rhoHat)));
     }
+    // ∂J/∂W̃ = (1/N) Δₒ Yᵀ, ∂J/∂b̃ = (1/N) Δₒ 1, Δₕ = f′(U) ⊙ (W̃ᵀ Δₒ + β s 1ᵀ)
     const [dWd, dbd, deltaHidden] = runKernel(KERNEL_NAMES.denseBackward, back, {
       n,
       slope: "logistic",
     });
+    // ∂J/∂W = (1/N) Δₕ Xᵀ, ∂J/∂b = (1/N) Δₕ 1
     const [dW, db] = runKernel(
       KERNEL_NAMES.denseBackward,
       { delta: deltaHidden, zPrev: Xin, W: ae.W },
