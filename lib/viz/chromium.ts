@@ -602,7 +602,9 @@ async function runScript(browser: Browser, script: URL, codeCacheDir?: string): 
     "the page's script failed",
   );
   if (produced !== undefined && cachePath !== undefined) {
-    const event = await withTimeout(produced, 5000, "the code cache").catch(() => undefined);
+    // The renderer sends the cache as soon as the script has run, before the reply that it has
+    // loaded: a short wait suffices, and bounds the cost of a browser that makes none.
+    const event = await withTimeout(produced, 1000, "the code cache").catch(() => undefined);
     browser.cdp.forget("Page.compilationCacheProduced");
     if (event?.url === script.href && typeof event.data === "string") {
       // A cache that cannot be saved (read-only home, full disk) only costs the next browser time.
