@@ -184,3 +184,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `a page's scripts run through a V8 code cache that is saved, reused and checked${skip}`,
+  ignore: skip !== "",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "course-code-cache-test-" });
+    const script = `${dir}/answer.js`;
+    const cacheDir = `${dir}/cache`;
+    // Longer than 1 KB: Chromium makes no code cache for a smaller script.
+    const source = (k: number) =>
+      `window.answer = (n) => n * ${k};\n// ${"padding ".repeat(200)}\n`;
+    const cacheFiles = () => [...Deno.readDirSync(cacheDir)].map((entry) => entry.name).sort();
+    const digestMatches = async (file: Uint8Array) =>
+      new Uint8Array(await crypto.subtle.digest("SHA-256", file.slice(32))).every((b, i) =>
+        b === file[i]
+      );
+    /** Open a page with the script, check that it ran (answer(7) is 7k), close it. */
+    const runOnce = async (k: number) => {
+      const page = await openPageRenderer(PAGE, {
+        scripts: [new URL(`file://${script}`)],
+        codeCacheDir: cacheDir,
+      });
+      try {
+        await page.render(
+          `window.answer(7) === ${7 * k} ? 1 : Promise.reject("answer(7) is " + window.answer(7))`,
+          { width: 40, height: 20 },
+        );
+      } finally {
+        await page.close();
+      }
+    };
+    try {
+      await Deno.writeTextFile(script, source(6));
+      await runOnce(6); // no cache yet: the browser makes one and it is saved
+      const [name] = cacheFiles();
+      assert(/^answer\.js-[0-9a-f]{24}\.v8cache$/.test(name ?? ""), `cache file "${name}"`);
+      const saved = await Deno.readFile(`${cacheDir}/${name}`);
+      assert(await digestMatches(saved), "the saved cache starts with its SHA-256");
+
+      await runOnce(6); // the cache is used and kept as it is
+      assertEquals(cacheFiles(), [name]);
+      assertEquals(await Deno.readFile(`${cacheDir}/${name}`), saved);
+
+      const broken = saved.slice();
+      broken[broken.length - 1] ^= 0xff;
+      await Deno.writeFile(`${cacheDir}/${name}`, broken);
+      await runOnce(6); // a damaged cache is not used: the script is compiled and a new one saved
+      const remade = await Deno.readFile(`${cacheDir}/${name}`);
+      assert(await digestMatches(remade), "the damaged cache was replaced by a checked one");
+
+      await Deno.writeTextFile(script, source(5));
+      await runOnce(5); // a changed script gets its own cache; the old one is deleted
+      const [changed, ...others] = cacheFiles();
+      assertEquals(others, [], "one cache file per script");
+      assert(changed !== name, "a changed script does not reuse the old script's cache");
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
