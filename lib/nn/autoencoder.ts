@@ -23,6 +23,7 @@ import { binaryClassification, type OutputLayer, regression, squaredError } from
 import type { Parameter } from "../optim/optimizer.ts";
 import { ufldlUniform } from "./initializers.ts";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
+import { fusedKernelsReady, runFusedKernel } from "../runtime/backends/fused.ts";
 
 /**
  * Logistic outputs with the squared error, the pairing of the UFLDL sparse autoencoder: not a
@@ -212,13 +213,10 @@ export function encode(ae: Autoencoder, X: tf.Tensor): tf.Tensor2D {
  * gradient tape records (the kernel has no gradient): the bits of the three ops. Else undefined.
  */
 function fusedLogisticLayer(W: tf.Tensor, b: tf.Tensor, Z: tf.Tensor): tf.Tensor2D | undefined {
-  if (
-    Z.dtype !== "float32" || tf.engine().isTapeOn() ||
-    tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined
-  ) return undefined;
-  const [U, Y] = tf.engine().runKernel(KERNEL_NAMES.denseForward, { W, b, zPrev: Z }, {
+  if (Z.dtype !== "float32" || !fusedKernelsReady(KERNEL_NAMES.denseForward)) return undefined;
+  const [U, Y] = runFusedKernel(KERNEL_NAMES.denseForward, { W, b, zPrev: Z }, {
     activation: "logistic",
-  }) as unknown as tf.Tensor2D[];
+  }) as tf.Tensor2D[];
   U.dispose();
   return Y;
 }

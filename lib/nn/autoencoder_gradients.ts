@@ -20,6 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
+import { fusedKernelsReady, runFusedKernel } from "../runtime/backends/fused.ts";
 import { logistic } from "./activations.ts";
 import { binaryClassification, type OutputLayer, TINY } from "./losses.ts";
 import {
@@ -161,24 +162,13 @@ const FUSED_OUTPUTS = new Map<OutputLayer, string>([
 
 /** Whether {@linkcode fastAutoencoderGradients} can use the fused kernels for `ae` here. */
 function fusable(ae: Autoencoder, Xin: tf.Tensor, X: tf.Tensor): boolean {
-  const backend = tf.getBackend();
   return !ae.tied && ae.encoder === logistic && FUSED_OUTPUTS.has(ae.output) &&
-    Xin.dtype === "float32" && X.dtype === "float32" && !tf.engine().isTapeOn() &&
-    [KERNEL_NAMES.denseForward, KERNEL_NAMES.denseBackward, KERNEL_NAMES.logisticOutput]
-      .every((kernel) => tf.getKernel(kernel, backend) !== undefined);
-}
-
-/** Runs a kernel with several outputs. */
-function runKernel(
-  name: string,
-  inputs: tf.NamedTensorMap,
-  attrs: Record<string, string | number | undefined>,
-): tf.Tensor[] {
-  return tf.engine().runKernel(
-    name,
-    inputs,
-    attrs as Record<string, string | number>,
-  ) as unknown as tf.Tensor[];
+    Xin.dtype === "float32" && X.dtype === "float32" &&
+    fusedKernelsReady(
+      KERNEL_NAMES.denseForward,
+      KERNEL_NAMES.denseBackward,
+      KERNEL_NAMES.logisticOutput,
+    );
 }
 
 /**
@@ -207,19 +197,22 @@ export function fastAutoencoderGradients(
     const n = X.shape[1] ?? 1;
     const logisticLayer = { activation: "logistic" };
     // Y = f(W X + b 1ᵀ), then X̂ = f̃(W̃ Y + b̃ 1ᵀ): one kernel a layer (U, V are not kept)
-    const [, Y] = runKernel(
+    const [, Y] = runFusedKernel(
       KERNEL_NAMES.denseForward,
       { W: ae.W, b: ae.b, zPrev: Xin },
       logisticLayer,
     );
     const Wd = ae.decoderW!;
-    const [, Xhat] = runKernel(
+    const [, Xhat] = runFusedKernel(
       KERNEL_NAMES.denseForward,
       { W: Wd, b: ae.decoderB, zPrev: Y },
       logisticLayer,
     );
     // Δₒ and E(X̂, X) in one pass over the output
-    const [deltaOut, reconstruction] = runKernel(KERNEL_NAMES.logisticOutput, { y: Xhat, d: X }, {
+    const [deltaOut, reconstruction] = runFusedKernel(KERNEL_NAMES.logisticOutput, {
+      y: Xhat,
+      d: X,
+    }, {
       pair: FUSED_OUTPUTS.get(ae.output),
       tiny: TINY,
     });
@@ -233,12 +226,12 @@ export function fastAutoencoderGradients(
       loss = tf.add(reconstruction, tf.mul(beta, klSparsity(rho, rhoHat)));
     }
     // ∂J/∂W̃ = (1/N) Δₒ Yᵀ, ∂J/∂b̃ = (1/N) Δₒ 1, Δₕ = f′(U) ⊙ (W̃ᵀ Δₒ + β s 1ᵀ)
-    const [dWd, dbd, deltaHidden] = runKernel(KERNEL_NAMES.denseBackward, back, {
+    const [dWd, dbd, deltaHidden] = runFusedKernel(KERNEL_NAMES.denseBackward, back, {
       n,
       slope: "logistic",
     });
     // ∂J/∂W = (1/N) Δₕ Xᵀ, ∂J/∂b = (1/N) Δₕ 1
-    const [dW, db] = runKernel(
+    const [dW, db] = runFusedKernel(
       KERNEL_NAMES.denseBackward,
       { delta: deltaHidden, zPrev: Xin, W: ae.W },
       { n, slope: "none" },

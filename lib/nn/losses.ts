@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { identity, logistic } from "./activations.ts";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
+import { fusedKernelsReady } from "../runtime/backends/fused.ts";
 
 /** Logarithms are taken of max(y, TINY), so that y = 0 gives a large finite error, not −∞. */
 export const TINY = 1e-12;
@@ -91,8 +92,8 @@ export interface SoftmaxPass {
 export function softmaxCrossEntropy(u: tf.Tensor, d?: tf.Tensor): SoftmaxPass {
   if (d) checkPrediction("softmaxCrossEntropy", u, d);
   // The kernel has no gradient: under a gradient tape the ops run.
-  const fused = tf.getKernel(KERNEL_NAMES.softmaxCrossEntropy, tf.getBackend()) !== undefined &&
-    !tf.engine().isTapeOn() && u.rank === 2 && u.dtype === "float32" &&
+  const fused = fusedKernelsReady(KERNEL_NAMES.softmaxCrossEntropy) && u.rank === 2 &&
+    u.dtype === "float32" &&
     (!d || d.dtype === "float32") && u.size > 0;
   if (!fused) {
     const y = softmax(u);

@@ -30,6 +30,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Activation, identity, logistic, relu, tanh } from "./activations.ts";
 import { KERNEL_NAMES } from "../runtime/backends/kernel_names.ts";
+import { fusedKernelsReady } from "../runtime/backends/fused.ts";
 import {
   binaryClassification,
   multiclassClassification,
@@ -260,10 +261,7 @@ function fusedForward(
   checkForwardInputs(net, X, masks);
   // The fused kernels have no gradients: under a gradient tape (tf.grad, tf.variableGrads of a
   // function calling networkError, say) the ops run instead.
-  if (
-    tf.getKernel(KERNEL_NAMES.denseForward, tf.getBackend()) === undefined ||
-    tf.engine().isTapeOn()
-  ) {
+  if (!fusedKernelsReady(KERNEL_NAMES.denseForward)) {
     return { pass: forward(net, X, masks) };
   }
   const u: tf.Tensor[] = [];
