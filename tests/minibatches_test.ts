@@ -66,3 +66,23 @@ Deno.test("batches read from typed arrays: memory stays flat and only the batch 
   const c = classificationDataset(new Float32Array([1, 2]), [1, 0], 1, 2);
   assertEquals(Array.from(c.targets), [0, 1, 1, 0]);
 });
+
+Deno.test("on blas a batch's columns go into a recycled buffer, and every value is written", () => {
+  const backend = tf.engine().backend as unknown as { pool?: { hits: number } };
+  if (tf.getBackend() !== "blas" || !backend.pool) return; // other backends allocate afresh
+  // 2 000 examples of 784 features: a batch of 100 is above the pool's smallest size.
+  const width = 784, count = 2000;
+  const features = Float32Array.from({ length: width * count }, (_, i) => (i % 997) / 997);
+  const big = makeDataset(features, new Float32Array(count), width, 1);
+  const before = backend.pool.hits;
+  for (const { X, D, indices } of minibatches(big, { batchSize: 100, rng: new Random(3) })) {
+    const x = X.dataSync(); // reading it hands the buffer to us: never recycled
+    indices.forEach((n, j) => {
+      for (const k of [0, 391, 783]) assertEquals(x[k * 100 + j], features[n * width + k]);
+    });
+    tf.dispose([X, D]);
+  }
+  assertEquals(backend.pool.hits, before, "read batches are not recycled");
+  for (const { X, D } of minibatches(big, { batchSize: 100 })) tf.dispose([X, D]);
+  assert(backend.pool.hits >= before + 19, `batch buffers recycled: ${backend.pool.hits - before}`);
+});
