@@ -7,6 +7,7 @@
  */
 import type { NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { type BlasHost, floatValues, output, runCpu, sizeOf } from "./kernel_util.ts";
+import { logisticInto } from "./fast_exp.ts";
 
 /** The fused-kernel inputs and attributes that describe the tail. */
 export interface FusedTail {
@@ -131,7 +132,7 @@ export function activateInPlace(values: Float32Array, activation: string, alpha:
       for (let i = 0; i < n; i++) if (values[i] < 0) values[i] = Math.exp(values[i]) - 1;
       return;
     case "sigmoid":
-      for (let i = 0; i < n; i++) values[i] = 1 / (1 + Math.exp(-values[i]));
+      logisticInto(values, values); // 1 / (1 + e⁻ˣ), bit for bit
       return;
     default:
       throw new Error(`activation ${activation} cannot be applied in place`);

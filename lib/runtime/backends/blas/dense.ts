@@ -34,6 +34,7 @@ import {
   runCpu,
   sizeOf,
 } from "./kernel_util.ts";
+import { logisticInto } from "./fast_exp.ts";
 import { multiply } from "./matmul.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
 
@@ -80,8 +81,8 @@ function denseForward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     case "relu": // tf.maximum(u, 0): the Maximum kernel's Math.max (NaN stays, −0 gives +0)
       for (let i = 0; i < u.length; i++) z[i] = Math.max(u[i], 0);
       break;
-    case "logistic": // tf.sigmoid: the Sigmoid kernel's formula
-      for (let i = 0; i < u.length; i++) z[i] = 1 / (1 + Math.exp(-u[i]));
+    case "logistic": // tf.sigmoid: the Sigmoid kernel's formula, bit for bit
+      logisticInto(u, z);
       break;
     case "tanh":
       for (let i = 0; i < u.length; i++) z[i] = Math.tanh(u[i]);

@@ -23,6 +23,7 @@ import {
   runCpu,
 } from "./kernel_util.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
+import { expInto, logisticInto } from "./fast_exp.ts";
 
 function relu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const xv = floatValues(backend, inputs.x);
@@ -68,15 +69,11 @@ const UNARY: Record<string, (x: Float32Array, out: Float32Array) => void> = {
   Neg: (x, out) => {
     for (let i = 0; i < x.length; i++) out[i] = -x[i];
   },
-  Exp: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
-  },
+  Exp: expInto, // Math.exp, bit for bit (fast_exp.ts)
   Log: (x, out) => {
     for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
   },
-  Sigmoid: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
-  },
+  Sigmoid: logisticInto, // 1 / (1 + Math.exp(−x)), bit for bit
   Tanh: (x, out) => {
     for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
   },
