@@ -4,10 +4,12 @@ import type { Plot } from "nodeplotlib";
 import { findChromium } from "../lib/viz/chromium.ts";
 import { figurePath } from "../lib/viz/figure.ts";
 import {
+  CARTESIAN_TRACE_TYPES,
   checkFigureSize,
   figureJson,
   figureLayout,
   MAX_FIGURE_BYTES,
+  plotlyBundleFor,
   renderFigurePng,
   showFigure,
 } from "../lib/viz/plot.ts";
@@ -100,6 +102,34 @@ Deno.test({
     assert.equal(png.width, 600);
     assert.equal(png.height, 400);
     assert.ok(inspect(png).blue > 1000, "bars are drawn");
+  },
+});
+
+Deno.test("the cartesian plotly bundle registers exactly the trace types it is chosen for", async () => {
+  const bundle = plotlyBundleFor([{ y: [1] }]);
+  assert.match(bundle.pathname, /plotly-cartesian\.min\.js$/);
+  // Each trace module of a bundle registers itself as {moduleType:"trace",name:"<type>",…}.
+  const registered = (source: string) =>
+    new Set([...source.matchAll(/moduleType:"trace",name:"(\w+)"/g)].map((m) => m[1]));
+  assert.deepEqual(registered(await Deno.readTextFile(bundle)), new Set(CARTESIAN_TRACE_TYPES));
+  const full = plotlyBundleFor([{ type: "scatter3d", x: [1], y: [1], z: [1] } as Plot]);
+  assert.match(full.pathname, /plotly\.min\.js$/);
+  assert.ok(registered(await Deno.readTextFile(full)).size > 40, "the full bundle has every type");
+  for (const type of ["scatter", "bar", "heatmap", "contour", "histogram"]) {
+    assert.equal(plotlyBundleFor([{ y: [1] }, { type } as Plot]), bundle, `${type} is cartesian`);
+  }
+  assert.equal(plotlyBundleFor([{ y: [1] }, { type: "scatterpolar" } as Plot]), full);
+});
+
+Deno.test({
+  name: `a trace type outside the cartesian bundle is drawn with the full one${skipNote}`,
+  ignore: noChromium,
+  fn: async () => {
+    const polar: Plot[] = [
+      { type: "scatterpolar", r: [1, 2, 3, 2], theta: [0, 90, 180, 270], fill: "toself" } as Plot,
+    ];
+    const png = decodePng(await renderFigurePng(polar, {}, { width: 300, height: 300 }));
+    assert.ok(inspect(png).blue > 500, "the polar trace is drawn");
   },
 });
 
