@@ -145,50 +145,100 @@ export function mathjaxUrl(htmlDir: string): string | undefined {
   return `${relative(htmlDir, script)}?config=TeX-AMS_CHTML-full,Safe`;
 }
 
-/**
- * Convert an executed notebook to one HTML page in `htmlDir` with nbconvert. nbconvert writes into
- * a staging folder inside `htmlDir`, and the page is renamed into place: `htmlDir` holds the
- * previous complete page or the new one, never part of one.
- */
-export async function notebookToHtml(executed: string, htmlDir: string): Promise<void> {
-  const mathjax = mathjaxUrl(resolve(htmlDir));
-  const staging = await Deno.makeTempDir({ dir: htmlDir, prefix: ".staging-" });
-  try {
-    await runNbconvert(executed, staging, mathjax);
-    const page = `${executed.replace(/^.*\//, "").replace(/\.ipynb$/, "")}.html`;
-    await Deno.rename(`${staging}/${page}`, `${htmlDir}/${page}`);
-  } finally {
-    await Deno.remove(staging, { recursive: true }).catch(() => {});
-  }
+/** Makes HTML pages of executed notebooks (see {@linkcode openHtmlConverter}). */
+export interface HtmlConverter {
+  /**
+   * Convert the executed notebook `executed` to `<htmlDir>/<its name>.html`, written atomically:
+   * `htmlDir` holds the previous complete page or the new one, never part of one. Throws
+   * `nbconvert could not make HTML of <executed>: <reason>` (e.g. no space left on device).
+   */
+  convert(executed: string, htmlDir: string): Promise<void>;
+  /** Let the converting process end, once the conversions asked for are done. */
+  close(): Promise<void>;
 }
 
-async function runNbconvert(
-  executed: string,
-  htmlDir: string,
-  mathjax: string | undefined,
-): Promise<void> {
-  const result = await new Deno.Command(await jupyterPython(), {
-    args: [
-      "-m",
-      "nbconvert",
-      "--to",
-      "html",
-      ...(mathjax ? [`--HTMLExporter.mathjax_url=${mathjax}`] : []),
-      "--output-dir",
-      htmlDir,
-      executed,
-    ],
-    env: jupyterEnv(),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!result.success) {
-    const stderr = new TextDecoder().decode(result.stderr);
-    const message = /No space left on device/i.test(stderr)
-      ? "no space left on device"
-      : stderr.trim().split("\n").slice(-2).join(" ");
-    throw new Error(`nbconvert could not make HTML of ${executed}: ${message}`);
-  }
+/** The running `tools/notebook_html.py`: its input, its replies and (once it ends) its stderr. */
+interface ConverterProcess {
+  child: Deno.ChildProcess;
+  input: WritableStreamDefaultWriter<Uint8Array>;
+  replies: AsyncIterator<string>;
+  stderr: Promise<string>;
+}
+
+/**
+ * One nbconvert process (`tools/notebook_html.py`, started at the first page) for many pages:
+ * Python and nbconvert's imports cost about 1.5 CPU seconds, a page 0.3. Conversions run one at a
+ * time in the order asked. If the process dies, that page fails with its last error lines and the
+ * next page starts a new one.
+ *
+ * @example
+ * ```ts
+ * const html = openHtmlConverter();
+ * try {
+ *   await html.convert("out/notebooks/01_introduction.ipynb", "out/html");
+ * } finally {
+ *   await html.close();
+ * }
+ * ```
+ */
+export function openHtmlConverter(): HtmlConverter {
+  let running: Promise<ConverterProcess> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const start = async (): Promise<ConverterProcess> => {
+    const child = new Deno.Command(await jupyterPython(), {
+      args: [`${REPO_ROOT}/tools/notebook_html.py`],
+      env: jupyterEnv(),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    return {
+      child,
+      input: child.stdin.getWriter(),
+      replies: readLines(child.stdout)[Symbol.asyncIterator](),
+      stderr: new Response(child.stderr).text(),
+    };
+  };
+  const convertOne = async (executed: string, htmlDir: string): Promise<void> => {
+    const fail = (reason: string) =>
+      new Error(`nbconvert could not make HTML of ${executed}: ${reason}`);
+    running ??= start();
+    const converter = await running;
+    const page = `${resolve(htmlDir)}/${
+      executed.replace(/^.*\//, "").replace(/\.ipynb$/, "")
+    }.html`;
+    const request = { notebook: executed, page, mathjax: mathjaxUrl(resolve(htmlDir)) ?? null };
+    let reply: IteratorResult<string> | undefined;
+    try {
+      await converter.input.write(new TextEncoder().encode(`${JSON.stringify(request)}\n`));
+      reply = await converter.replies.next();
+    } catch {
+      reply = undefined; // the process is gone: its stderr says why
+    }
+    if (reply === undefined || reply.done) {
+      running = undefined;
+      const stderr = await converter.stderr.catch(() => "");
+      throw fail(stderr.trim().split("\n").slice(-2).join(" ") || "nbconvert ended");
+    }
+    const answer = JSON.parse(reply.value) as { ok: boolean; message?: string };
+    if (!answer.ok) throw fail(answer.message ?? "unknown error");
+  };
+  return {
+    convert(executed, htmlDir) {
+      const next = queue.then(() => convertOne(executed, htmlDir));
+      queue = next.catch(() => {});
+      return next;
+    },
+    async close() {
+      await queue;
+      const converter = await running?.catch(() => undefined);
+      running = undefined;
+      if (converter === undefined) return;
+      await converter.input.close().catch(() => {});
+      await converter.child.status;
+      await converter.stderr.catch(() => "");
+    },
+  };
 }
 
 /** The lines of a text stream as they arrive (the last one without its newline). */

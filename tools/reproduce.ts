@@ -39,7 +39,13 @@ import {
   stemOf,
   titleOf,
 } from "./notebook_file.ts";
-import { executeNotebook, type ExecutionEvent, jupyterPython, notebookToHtml } from "./jupyter.ts";
+import {
+  executeNotebook,
+  type ExecutionEvent,
+  type HtmlConverter,
+  jupyterPython,
+  openHtmlConverter,
+} from "./jupyter.ts";
 import { preflight } from "./preflight.ts";
 import { updateIndexPage } from "./index_page.ts";
 import { keepNewFigures, restoreFigures, setAsideFigures } from "./figure_set.ts";
@@ -238,6 +244,7 @@ async function main(args: string[]): Promise<number> {
     };
   }
   const started = performance.now();
+  const html = openHtmlConverter(); // one nbconvert process for every page
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       const threads = userThreads ?? String(blasThreadsFor(stems[i], share, cores));
@@ -250,11 +257,16 @@ async function main(args: string[]): Promise<number> {
           cellTimeoutSeconds: timeout,
           env: { ...env, COURSE_BLAS_THREADS: threads },
           overwriteLine: kernels === 1,
+          html,
         },
       );
     }
   };
-  await Promise.all(Array.from({ length: kernels }, lane));
+  try {
+    await Promise.all(Array.from({ length: kernels }, lane));
+  } finally {
+    await html.close();
+  }
   const wallSeconds = (performance.now() - started) / 1000;
   let indexWritten = true;
   try {
@@ -280,7 +292,12 @@ async function reproduceOne(
   stem: string,
   counter: string,
   out: string,
-  options: { cellTimeoutSeconds: number; env: Record<string, string>; overwriteLine: boolean },
+  options: {
+    cellTimeoutSeconds: number;
+    env: Record<string, string>;
+    overwriteLine: boolean;
+    html: HtmlConverter;
+  },
 ): Promise<NotebookReport> {
   const executed = `${out}/notebooks/${stem}.ipynb`;
   const started = performance.now();
@@ -329,7 +346,7 @@ async function reproduceOne(
     problems.push({ cell: 0, firstLine: "", message: result.writeError });
   } else {
     try {
-      await notebookToHtml(executed, `${out}/html`);
+      await options.html.convert(executed, `${out}/html`);
     } catch (error) {
       problems.push({ cell: 0, firstLine: "", message: (error as Error).message });
     }
