@@ -127,7 +127,7 @@ async function fastWithCount(
   ae: Autoencoder,
   Xin: tf.Tensor,
   X: tf.Tensor,
-  options: Parameters<typeof autoencoderGradients>[3],
+  options: Parameters<typeof fastAutoencoderGradients>[3],
 ): Promise<{ out: AutoencoderGradients; fused: number }> {
   let out: AutoencoderGradients | undefined;
   const profile = await tf.profile(() => {
@@ -179,6 +179,33 @@ Deno.test({
       disposeAutoencoder(ae);
     }
     tf.dispose([X, Xin, running]);
+  },
+});
+
+Deno.test({
+  name: "fastAutoencoderGradients takes the hidden activations given, and checks their shape",
+  ignore: !hasBlas,
+  fn: async () => {
+    const rng = new Random(35);
+    const X = rng.uniformTensor([20, 23]);
+    for (const output of [logisticSquaredError, binaryClassification]) {
+      const ae = createAutoencoder(20, 7, rng, { output });
+      const options = { sparsity: { rho: 0.1, beta: 3 } };
+      const hidden = encode(ae, X);
+      const { out: given, fused } = await fastWithCount(ae, X, X, { ...options, hidden });
+      assert.equal(fused, 4, `${output.problem}: the encoder's kernel is not run again`);
+      const cell = autoencoderGradients(ae, X, X, options);
+      allOf(given).forEach((t, i) => assertSameBits(t, allOf(cell)[i], `tensor ${i}`));
+      assert.ok(!hidden.isDisposed, "the caller's hidden activations are left to the caller");
+      const wrong = tf.slice(hidden, [0, 0], [7, 22]);
+      assert.throws(
+        () => fastAutoencoderGradients(ae, X, X, { hidden: wrong }),
+        /hidden activations \[7,22\] are not \[7, 23\]/,
+      );
+      tf.dispose([...allOf(given), ...allOf(cell), hidden, wrong]);
+      disposeAutoencoder(ae);
+    }
+    X.dispose();
   },
 });
 

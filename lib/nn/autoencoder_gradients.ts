@@ -177,7 +177,9 @@ function fusable(ae: Autoencoder, Xin: tf.Tensor, X: tf.Tensor): boolean {
  * error and Δₒ, `CourseDenseBackward` for each layer's gradients and Δₕ (the sparsity term
  * added before the slope). The same numbers bit for bit (tests/autoencoder_kernels_test.ts), in
  * about half the passes over the [inputs, N] output. Tied weights, other activations and outputs,
- * other backends and calls under a gradient tape run the cell itself. The caller owns the tensors.
+ * other backends and calls under a gradient tape run the cell itself. `options.hidden` may give
+ * Y = f(W Xin + b 1ᵀ) when the caller has it already (`encode(ae, Xin)`, the same kernel and bits):
+ * it is then not computed again. The caller owns the tensors.
  *
  * @example
  * ```ts
@@ -188,7 +190,11 @@ export function fastAutoencoderGradients(
   ae: Autoencoder,
   Xin: tf.Tensor,
   X: tf.Tensor,
-  options: { sparsity?: SparsityOptions; rhoHat?: (batchRhoHat: tf.Tensor) => tf.Tensor } = {},
+  options: {
+    sparsity?: SparsityOptions;
+    rhoHat?: (batchRhoHat: tf.Tensor) => tf.Tensor;
+    hidden?: tf.Tensor;
+  } = {},
 ): AutoencoderGradients {
   if (!fusable(ae, Xin, X)) return autoencoderGradients(ae, Xin, X, options);
   checkAutoencoderColumns("autoencoderGradients", ae, Xin, X);
@@ -197,7 +203,14 @@ export function fastAutoencoderGradients(
     const n = X.shape[1] ?? 1;
     const logisticLayer = { activation: "logistic" };
     // Y = f(W X + b 1ᵀ), then X̂ = f̃(W̃ Y + b̃ 1ᵀ): one kernel a layer (U, V are not kept)
-    const [, Y] = runFusedKernel(
+    const hidden = options.hidden;
+    if (hidden && (hidden.shape[0] !== ae.hiddenSize || hidden.shape[1] !== n)) {
+      throw new Error(
+        `fastAutoencoderGradients: hidden activations [${hidden.shape}] are not ` +
+          `[${ae.hiddenSize}, ${n}] (hidden units, examples)`,
+      );
+    }
+    const [, Y] = hidden ? [undefined, hidden] : runFusedKernel(
       KERNEL_NAMES.denseForward,
       { W: ae.W, b: ae.b, zPrev: Xin },
       logisticLayer,

@@ -85,11 +85,16 @@ export function fullBatchObjective(
   const columns = (start: number) =>
     tf.slice(X, [0, start], [ae.inputSize, Math.min(chunk, n - start)]);
 
-  // Pass 1: ρ̂ⱼ = mean activation over every example.
+  // Pass 1: ρ̂ⱼ = mean activation over every example. With one chunk, its columns and hidden
+  // activations are kept for pass 2 instead of computed again.
+  let kept: { Xc: tf.Tensor2D; Y: tf.Tensor } | undefined;
   const rhoHat = tf.tidy(() => {
     let sum: tf.Tensor = tf.zeros([ae.hiddenSize, 1]);
     for (let start = 0; start < n; start += chunk) {
-      sum = tf.add(sum, tf.sum(encode(ae, columns(start)), 1, true));
+      const Xc = columns(start);
+      const Y = encode(ae, Xc);
+      if (n <= chunk) kept = { Xc: tf.keep(Xc), Y: tf.keep(Y) };
+      sum = tf.add(sum, tf.sum(Y, 1, true));
     }
     return tf.div(sum, n) as tf.Tensor2D;
   });
@@ -98,11 +103,12 @@ export function fullBatchObjective(
   let reconstruction = 0;
   const totals = parameters.map((p) => tf.zerosLike(p.variable) as tf.Tensor);
   for (let start = 0; start < n; start += chunk) {
-    const Xc = columns(start);
+    const Xc = kept?.Xc ?? columns(start);
     const share = Xc.shape[1] / n;
     const out = fastAutoencoderGradients(ae, Xc, Xc, {
       sparsity: options.sparsity ? { ...options.sparsity, averaging: 0 } : undefined,
       rhoHat: () => rhoHat,
+      hidden: kept?.Y,
     });
     reconstruction += share * out.reconstruction.dataSync()[0];
     out.grads.forEach((g, k) => {
@@ -112,6 +118,7 @@ export function fullBatchObjective(
     });
     tf.dispose([Xc, out.loss, out.reconstruction, out.batchRhoHat, ...out.grads]);
   }
+  kept?.Y.dispose();
 
   let value = reconstruction;
   if (options.sparsity) {
