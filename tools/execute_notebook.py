@@ -18,7 +18,6 @@ the previous complete notebook or the new one.
 import argparse
 import errno
 import json
-import os
 import queue
 import sys
 import time
@@ -26,6 +25,8 @@ import time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from atomic_file import write_atomically
 
 
 def emit(**event):
@@ -87,7 +88,7 @@ def main():
         emit(event="error", index=current,
              message=f"kernel died: {first_line(error)}")
     try:
-        write_atomically(nb, args.output)
+        write_atomically(args.output, lambda file: nbformat.write(nb, file))
     except OSError as error:
         ok = False
         reason = "no space left on device" if error.errno == errno.ENOSPC else error.strerror
@@ -117,24 +118,6 @@ def report_outputs(cell, cell_index, execute_reply):
         if output.get("output_type") == "error":
             emit(event="cell_error", index=cell_index,
                  message=f"{output.get('ename')}: {output.get('evalue')}")
-
-
-def write_atomically(nb, path):
-    """Write the notebook to a temporary file beside `path`, then rename it over `path`."""
-    folder, name = os.path.split(os.path.abspath(path))
-    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as file:
-            nbformat.write(nb, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except OSError:
-            pass
-        raise
 
 
 LATE_OUTPUT_TYPES = {"stream", "display_data", "update_display_data", "execute_result", "error"}

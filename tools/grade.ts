@@ -290,10 +290,9 @@ export async function gradeNotebook(options: {
     await Deno.mkdir(join(scratch, ".home"), { recursive: true });
     // The runner is this course's own (not the edition's copy, which may be older).
     await Deno.mkdir(join(scratch, ".grader"), { recursive: true });
-    await Deno.copyFile(
-      join(REPO_ROOT, "tools", "execute_notebook.py"),
-      join(scratch, ".grader", "execute_notebook.py"),
-    );
+    for (const file of ["execute_notebook.py", "atomic_file.py"]) { // the runner and its helper
+      await Deno.copyFile(join(REPO_ROOT, "tools", file), join(scratch, ".grader", file));
+    }
     const mounts = await nodeModulesSkeleton(
       options.nodeModules,
       join(scratch, "node_modules"),

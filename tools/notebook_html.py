@@ -11,28 +11,11 @@ the previous complete page or the new one. Ends at the end of its input.
 
 import errno
 import json
-import os
 import sys
 
 from nbconvert import HTMLExporter
 
-
-def write_atomically(text, path):
-    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
-    folder, name = os.path.split(os.path.abspath(path))
-    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except OSError:
-            pass
-        raise
+from atomic_file import write_atomically
 
 
 def convert(request, exporters):
@@ -44,7 +27,7 @@ def convert(request, exporters):
             exporter.mathjax_url = mathjax
         exporters[mathjax] = exporter
     body, _ = exporter.from_filename(request["notebook"])
-    write_atomically(body, request["page"])
+    write_atomically(request["page"], lambda file: file.write(body))
 
 
 def main():
