@@ -14,7 +14,7 @@
  * relative, in eˣ and in 1/(1 + e⁻ᵘ) alike. `Math.exp`'s own formula is within 10⁻¹⁵ of the
  * exact value. So if y(1 − δ) and y(1 + δ), with δ = 10⁻¹² (ten times the sum), round to the
  * same float32, the formula with `Math.exp` rounds to it too: every float32 in that interval does.
- * Otherwise (about one value in 10⁵, near a rounding boundary; and NaN, ±∞ and |x| ≥ 110) the
+ * Otherwise (a few values in 10⁵, near a rounding boundary; and NaN, ±∞ and |x| ≥ 110) the
  * formula itself is evaluated. The result is therefore the formula's whatever the input.
  *
  * Tested on every float32 in chosen ranges and a spread sample of all 2³² bit patterns
