@@ -82,18 +82,19 @@ export function fullBatchObjective(
   const chunk = options.chunk ?? 10_000;
   const lambda = options.weightDecay ?? 0;
   const parameters = autoencoderParameters(ae);
-  const columns = (start: number) =>
-    tf.slice(X, [0, start], [ae.inputSize, Math.min(chunk, n - start)]);
-
-  // Pass 1: ρ̂ⱼ = mean activation over every example. With one chunk, its columns and hidden
+  // With one chunk (n ≤ chunk) that chunk is X itself, not a copy, and pass 1's hidden
   // activations are kept for pass 2 instead of computed again.
-  let kept: { Xc: tf.Tensor2D; Y: tf.Tensor } | undefined;
+  const oneChunk = n <= chunk;
+  const columns = (start: number) =>
+    oneChunk ? X : tf.slice(X, [0, start], [ae.inputSize, Math.min(chunk, n - start)]);
+
+  // Pass 1: ρ̂ⱼ = mean activation over every example.
+  let keptHidden: tf.Tensor | undefined;
   const rhoHat = tf.tidy(() => {
     let sum: tf.Tensor = tf.zeros([ae.hiddenSize, 1]);
     for (let start = 0; start < n; start += chunk) {
-      const Xc = columns(start);
-      const Y = encode(ae, Xc);
-      if (n <= chunk) kept = { Xc: tf.keep(Xc), Y: tf.keep(Y) };
+      const Y = encode(ae, columns(start));
+      if (oneChunk) keptHidden = tf.keep(Y);
       sum = tf.add(sum, tf.sum(Y, 1, true));
     }
     return tf.div(sum, n) as tf.Tensor2D;
@@ -103,12 +104,12 @@ export function fullBatchObjective(
   let reconstruction = 0;
   const totals = parameters.map((p) => tf.zerosLike(p.variable) as tf.Tensor);
   for (let start = 0; start < n; start += chunk) {
-    const Xc = kept?.Xc ?? columns(start);
+    const Xc = columns(start);
     const share = Xc.shape[1] / n;
     const out = fastAutoencoderGradients(ae, Xc, Xc, {
       sparsity: options.sparsity ? { ...options.sparsity, averaging: 0 } : undefined,
       rhoHat: () => rhoHat,
-      hidden: kept?.Y,
+      hidden: keptHidden,
     });
     reconstruction += share * out.reconstruction.dataSync()[0];
     out.grads.forEach((g, k) => {
@@ -116,9 +117,10 @@ export function fullBatchObjective(
       totals[k].dispose();
       totals[k] = next;
     });
-    tf.dispose([Xc, out.loss, out.reconstruction, out.batchRhoHat, ...out.grads]);
+    if (Xc !== X) Xc.dispose();
+    tf.dispose([out.loss, out.reconstruction, out.batchRhoHat, ...out.grads]);
   }
-  kept?.Y.dispose();
+  keptHidden?.dispose();
 
   let value = reconstruction;
   if (options.sparsity) {
