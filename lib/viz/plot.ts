@@ -52,6 +52,7 @@ const CARTESIAN_PLOTLY_FILE = new URL(
   "plotly.js-cartesian-dist-min/plotly-cartesian.min.js",
   NODE_MODULES,
 );
+const FONT_FILE = new URL("dejavu-fonts-ttf/ttf/DejaVuSans.ttf", NODE_MODULES);
 
 /**
  * The trace types of plotly.js's cartesian bundle (1.4 MB against the full bundle's 4.8 MB: a
@@ -88,7 +89,6 @@ export function plotlyBundleFor(data: readonly unknown[]): URL {
   );
   return cartesian ? CARTESIAN_PLOTLY_FILE : PLOTLY_FILE;
 }
-const FONT_FILE = new URL("dejavu-fonts-ttf/ttf/DejaVuSans.ttf", NODE_MODULES);
 
 /** Options of {@linkcode figureLayout}. */
 export interface LayoutOptions {
@@ -245,7 +245,8 @@ function scriptJson(value: unknown): string {
  * {@linkcode openPageRenderer} runs it afterwards, through a V8 code cache.
  */
 async function pageHtml(figure?: FigureJson): Promise<string> {
-  const plotly = figure === undefined ? undefined : plotlyBundleFor(figure.data);
+  // The kernel's page (no figure) gets the cartesian bundle afterwards, from openPageRenderer.
+  const plotly = figure === undefined ? CARTESIAN_PLOTLY_FILE : plotlyBundleFor(figure.data);
   fontDataUrl ??= `data:font/ttf;base64,${toBase64(await Deno.readFile(FONT_FILE))}`;
   return `<!doctype html>
 <html><head><meta charset="utf-8">
@@ -254,10 +255,10 @@ async function pageHtml(figure?: FigureJson): Promise<string> {
 html, body { margin: 0; padding: 0; background: #ffffff; overflow: hidden; }
 </style></head>
 <body><div id="figure"></div>
-${plotly === undefined ? "" : `<script src="${plotly.href}"></script>`}
+${figure === undefined ? "" : `<script src="${plotly.href}"></script>`}
 <script>
 window.__render = async (figure) => {
-  if (typeof Plotly === "undefined") throw new Error("plotly.js did not load");
+  if (typeof Plotly === "undefined") throw new Error("plotly.js did not load from ${plotly.pathname}");
   await document.fonts.load('13px "DejaVu Sans"');
   Plotly.purge("figure");
   await Plotly.newPlot("figure", figure.data, figure.layout, { staticPlot: true, displayModeBar: false });
