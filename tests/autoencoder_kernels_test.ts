@@ -1,7 +1,8 @@
 /**
  * Chapter 5's autoencoder gradient on the `blas` backend's fused kernels gives bit for bit the
  * numbers of the chapter's cell (`autoencoderGradients`, op by op): `CourseLogisticOutput` (a
- * logistic output's error and delta, both pairs, planted 0, 1 and NaN outputs),
+ * logistic output's error and delta, both pairs, planted 0, 1, out-of-range and non-finite
+ * outputs, binary targets),
  * `CourseDenseBackward` with the sparsity column added before the slope, and
  * `fastAutoencoderGradients` as training calls it (plain, sparse, a running ρ̂, denoising inputs),
  * leaking no tensors; tied weights and the identity output fall back to the cell.
@@ -42,31 +43,64 @@ function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.T
   ) as unknown as tf.Tensor[];
 }
 
+/** Both pairs of `CourseLogisticOutput` against the ops on outputs y and targets d, bit for bit. */
+function assertLogisticOutputMatchesOps(
+  y: Float32Array,
+  d: Float32Array,
+  shape: number[],
+  what: string,
+) {
+  tf.tidy(() => {
+    const Y = tf.tensor2d(y, shape as [number, number]);
+    const D = tf.tensor2d(d, shape as [number, number]);
+    const [ce, ceError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
+      pair: "crossEntropy",
+      tiny: 1e-12,
+    });
+    assertSameBits(ce, tf.sub(Y, D), `${what} cross-entropy delta`);
+    assertSameBits(ceError, binaryCrossEntropy(Y, D), `${what} cross-entropy`);
+    const [sq, sqError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
+      pair: "squaredError",
+    });
+    assertSameBits(sq, tf.mul(tf.sub(Y, D), tf.mul(Y, tf.sub(1, Y))), `${what} squared delta`);
+    assertSameBits(sqError, squaredError(Y, D), `${what} squared error`);
+  });
+}
+
 Deno.test({
   name: "CourseLogisticOutput equals the error and the output delta op by op, both pairs",
   ignore: !hasBlas,
   fn: () => {
     const rng = new Random(31);
-    for (const [rows, batch] of [[784, 50], [3, 1], [10, 7]]) {
-      tf.tidy(() => {
-        const y = tf.sigmoid(rng.normalTensor([rows, batch], 0, 4)).dataSync() as Float32Array;
-        const d = rng.uniformTensor([rows, batch]).dataSync() as Float32Array;
-        // outputs at exactly 0 and 1 (log max(·, tiny) matters), a NaN, targets 0 and 1
-        if (y.length > 8) [y[0], y[1], y[2], d[3], d[4]] = [0, 1, NaN, 0, 1];
-        const Y = tf.tensor2d(y, [rows, batch]), D = tf.tensor2d(d, [rows, batch]);
-        const what = `[${rows}, ${batch}]`;
-        const [ce, ceError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
-          pair: "crossEntropy",
-          tiny: 1e-12,
+    const cases = [[784, 50, "uniform"], [3, 1, "uniform"], [10, 7, "uniform"], [
+      784,
+      20,
+      "binary",
+    ]];
+    for (const [rows, batch, targets] of cases as [number, number, string][]) {
+      const [y, d] = tf.tidy(() => [
+        tf.sigmoid(rng.normalTensor([rows, batch], 0, 4)).dataSync() as Float32Array,
+        rng.uniformTensor([rows, batch]).dataSync() as Float32Array,
+      ]);
+      // outputs at exactly 0 and 1 (log max(·, tiny) matters), targets 0 and 1
+      if (y.length > 8) [y[0], y[1], d[3], d[4]] = [0, 1, 0, 1];
+      if (targets === "binary") {
+        // MNIST-like targets, mostly exactly 0 or 1 (the kernel then takes one logarithm), and
+        // outputs outside (0, 1) against each
+        for (let i = 0; i < d.length; i++) d[i] = d[i] < 0.8 ? 0 : d[i] < 0.9 ? 1 : d[i];
+        [0, 1, 1.5, -0.5, -0, 1e-30, 3e38].forEach((v, k) => {
+          [y[2 * k], d[2 * k], y[2 * k + 1], d[2 * k + 1]] = [v, 0, v, 1];
         });
-        assertSameBits(ce, tf.sub(Y, D), `${what} cross-entropy delta`);
-        assertSameBits(ceError, binaryCrossEntropy(Y, D), `${what} cross-entropy`);
-        const [sq, sqError] = runKernel(KERNEL_NAMES.logisticOutput, { y: Y, d: D }, {
-          pair: "squaredError",
-        });
-        assertSameBits(sq, tf.mul(tf.sub(Y, D), tf.mul(Y, tf.sub(1, Y))), `${what} squared delta`);
-        assertSameBits(sqError, squaredError(Y, D), `${what} squared error`);
-      });
+      }
+      assertLogisticOutputMatchesOps(y, d, [rows, batch], `[${rows}, ${batch}], ${targets}`);
+    }
+    // one output that is not finite at a time (any one makes the error NaN — or not, where
+    // 0 · log(±∞) is NaN but the kernel skipped it), against a target 0, 1 and in between
+    for (const v of [NaN, Infinity, -Infinity]) {
+      for (const target of [0, 1, 0.25]) {
+        const y = new Float32Array([0.5, v, 0.25, 0.75]), d = new Float32Array([1, target, 0, 0.5]);
+        assertLogisticOutputMatchesOps(y, d, [2, 2], `y = ${v} against ${target}`);
+      }
     }
   },
 });

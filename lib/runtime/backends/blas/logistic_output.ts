@@ -14,7 +14,10 @@
  * with its own output array) cost as much as its matrix products. Every value is rounded to
  * float32 exactly where an op stores a float32 tensor, `max` is the `Maximum` kernel's `Math.max`,
  * and the sum accumulates in double over all entries in row-major order as the `Sum` kernel's, so
- * both outputs are bit-for-bit those of the ops (tests/autoencoder_kernels_test.ts).
+ * both outputs are bit-for-bit those of the ops (tests/autoencoder_kernels_test.ts). Where the
+ * target is exactly 0 or 1 (most of an image's pixels) and y is in [0, 1], one of the two
+ * cross-entropy terms is 0 · (a finite logarithm) = ±0 and adding it changes nothing, so its
+ * logarithm is not taken (05a's cross-entropy training: 82 → 62 ms of this kernel an evaluation).
  *
  * @module
  */
@@ -50,6 +53,12 @@ function logisticOutput({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     for (let i = 0; i < y.length; i++) {
       const yi = y[i], di = d[i];
       delta[i] = yi - di; // Δ = y − d
+      if (yi >= 0 && yi <= 1 && (di === 0 || di === 1)) {
+        // a target of exactly 0 or 1 (most of an image's pixels): the other term is 0 · (a finite
+        // log) = ±0, and adding ±0 changes nothing, so its logarithm need not be taken
+        sum += di === 0 ? f(Math.log(Math.max(f(1 - yi), tiny))) : f(Math.log(Math.max(yi, tiny)));
+        continue;
+      }
       const positive = f(di * f(Math.log(Math.max(yi, tiny)))); // d log max(y, tiny)
       const negative = f(f(1 - di) * f(Math.log(Math.max(f(1 - yi), tiny)))); // (1 − d) log …
       sum += f(positive + negative);
