@@ -23,7 +23,7 @@ interface ChildResult {
 async function child(env: Record<string, string>): Promise<ChildResult> {
   const command = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL(import.meta.url).pathname],
-    env: { ...env, [CHILD_FLAG]: "1", NO_COLOR: "1" },
+    env: { [CHILD_FLAG]: "1", ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(60_000), // a child that does not exit on its own fails here
@@ -86,7 +86,31 @@ function relativeError(actual: number[], expected: number[]): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-if (Deno.env.get(CHILD_FLAG)) {
+/** Process CPU time (user + system) in ms, from /proc/self/stat (Linux; 10 ms ticks). */
+function cpuMilliseconds(): number {
+  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The idle child: a product big enough for every BLAS thread, then 0.4 s of sleep; prints the
+ * backend, the OPENBLAS_THREAD_TIMEOUT in force and the CPU time the process spent while asleep.
+ */
+async function runIdleChild(): Promise<void> {
+  const info = await initBackend();
+  const rng = new Random(12);
+  const a = tf.tensor2d(rng.uniformArray(1024 * 1024, -1, 1), [1024, 1024]);
+  for (let i = 0; i < 3; i++) tf.matMul(a, a).dispose();
+  const before = cpuMilliseconds();
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const idleCpuMs = cpuMilliseconds() - before;
+  const timeout = Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? null;
+  console.log(JSON.stringify({ summary: info.summary, timeout, idleCpuMs }));
+}
+
+if (Deno.env.get(CHILD_FLAG) === "idle") {
+  await runIdleChild();
+} else if (Deno.env.get(CHILD_FLAG)) {
   await runChild();
 } else {
   const reference = child({ COURSE_BACKEND: "cpu" }).then((r) => {
@@ -152,6 +176,25 @@ if (Deno.env.get(CHILD_FLAG)) {
       );
     });
   }
+
+  // OpenBLAS's idle threads spin for ~0.1 s after each product unless told to sleep at once.
+  Deno.test("blas: OpenBLAS's threads sleep when idle (OPENBLAS_THREAD_TIMEOUT=4 unless set)", async (t) => {
+    const idle = async (env: Record<string, string>) => {
+      const r = await child({ COURSE_BACKEND: "blas", [CHILD_FLAG]: "idle", ...env });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { summary: string; timeout: string | null; idleCpuMs: number };
+    };
+    const run = await idle({});
+    const threads = Number(/OpenBLAS [^;]*, (\d+) threads/.exec(run.summary)?.[1] ?? 0);
+    if (threads < 2) {
+      console.warn(`not OpenBLAS with several threads here: ${run.summary}`);
+      await t.step({ name: "(no multi-threaded OpenBLAS here)", ignore: true, fn: () => {} });
+      return;
+    }
+    assert.equal(run.timeout, "4");
+    assert.ok(run.idleCpuMs <= 30, `${run.idleCpuMs} ms of CPU while asleep (${run.summary})`);
+    assert.equal((await idle({ OPENBLAS_THREAD_TIMEOUT: "20" })).timeout, "20", "the user's value");
+  });
 
   Deno.test("COURSE_BACKEND=blas without a BLAS fails with a clear message", async () => {
     const r = await child({ COURSE_BACKEND: "blas", COURSE_BLAS_LIB: "/nonexistent/libnoblas.so" });

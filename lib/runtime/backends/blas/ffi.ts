@@ -154,6 +154,29 @@ function setThreads(lib: Library, n: number): boolean {
 }
 
 /**
+ * The `OPENBLAS_THREAD_TIMEOUT` the course sets when the user has not: 4, OpenBLAS's smallest
+ * (idle threads sleep after 2⁴ cycles instead of 2²⁸).
+ */
+export const OPENBLAS_THREAD_TIMEOUT = "4";
+
+/**
+ * After each product OpenBLAS's idle threads spin, calling `sched_yield`, for about 2²⁸ cycles
+ * (~0.1 s) before they sleep: a core taken from whatever else runs — on a 2-core machine, the
+ * other notebook of `deno task reproduce`. Ask them to sleep at once (read when the library
+ * loads) unless the user chose. Measured on the 2-vCPU EPYC, 60 L-BFGS iterations of 05a's
+ * autoencoder on 2 threads: the same 7.7 s and the same bits, 10.3 instead of 14.9 s of CPU
+ * (sys 3.6 → 0.8 s); the bench's workloads as before.
+ */
+function sleepingWaitUnlessSet(): void {
+  if (rawSetting("OPENBLAS_THREAD_TIMEOUT") !== undefined) return;
+  try {
+    Deno.env.set("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT);
+  } catch {
+    // no --allow-env: keep the default
+  }
+}
+
+/**
  * Open the first BLAS library that loads and exports `cblas_sgemm`, and set its thread count.
  * Throws one clear line naming what was tried when none does; a {@linkcode SettingError} when
  * `COURSE_BLAS_LIB` names one that does not load or is not a BLAS, or `COURSE_BLAS_THREADS` is
@@ -164,6 +187,7 @@ export function openBlas(): Blas {
   const candidates = forced ? [forced] : blasCandidates();
   const failures: string[] = [];
   wantedThreads(); // an invalid COURSE_BLAS_THREADS fails before any library is opened
+  sleepingWaitUnlessSet();
   for (const path of candidates) {
     const lib = tryOpen(path);
     if (typeof lib === "string") {
