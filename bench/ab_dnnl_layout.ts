@@ -23,14 +23,12 @@ import {
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { Random } from "../lib/runtime/random.ts";
 import {
+  randomStyleObjective,
   randomVggBiases,
   randomVggWeights,
-  styleTransferTaps,
   VGG19_TO_CONV5_1,
   vggForward,
 } from "./random_vgg.ts";
-import { gramMatrix } from "../lib/vision/gram.ts";
-import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
 function option(name: string): string | undefined {
   const at = Deno.args.indexOf(name);
@@ -70,23 +68,8 @@ const vggGrad = tf.grad((input: tf.Tensor) =>
 // e_style_grad: the loss and gradient evaluation of the bench's e_lbfgs_iter (content loss at
 // conv4_2, Gram-matrix style losses at conv1_1 … conv5_1, random targets), without the L-BFGS
 // arithmetic, which does not depend on the layout.
-const contentLayer = "conv4_2";
-const styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"];
-const styleFeatures = (input: tf.Tensor4D): Record<string, tf.Tensor4D> =>
-  styleTransferTaps(weights, biases, input, [contentLayer, ...styleLayers]);
-const [contentTarget, ...styleTargets] = tf.tidy(() => {
-  const photo = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
-  const painting = styleFeatures(rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D);
-  return [styleFeatures(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(painting[l]))];
-}) as [tf.Tensor4D, ...tf.Tensor2D[]];
-const styleGrad = tf.valueAndGrad((input: tf.Tensor) => {
-  const maps = styleFeatures(input as tf.Tensor4D);
-  const style = tf.addN(styleLayers.map((l, i) => styleLayerLoss(maps[l], styleTargets[i])));
-  return tf.addN([
-    tf.mul(1e-3, contentLoss(maps[contentLayer], contentTarget)),
-    tf.mul(1 / styleLayers.length, style),
-  ]) as tf.Scalar;
-});
+const styleObjective = randomStyleObjective(weights, biases, rng, 256);
+const styleGrad = styleObjective.lossAndGrad;
 const workloads = ([
   ["b_conv", () => convGrads([x, w], dy)],
   ["c_vgg_step", () => vggGrad(image)],
@@ -158,4 +141,5 @@ if (workloads.some(([name]) => name === "c_vgg_step")) {
 }
 console.log(`impls: ${[...dnnlStats.impls].join("; ")}`);
 console.log(`load: ${Deno.loadavg().map((v) => v.toFixed(2)).join(" ")}`);
-tf.dispose([x, w, dy, image, ...weights, ...biases, contentTarget, ...styleTargets]);
+styleObjective.dispose();
+tf.dispose([x, w, dy, image, ...weights, ...biases]);

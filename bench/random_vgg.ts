@@ -13,6 +13,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../lib/runtime/random.ts";
 import { frozenConvBiasRelu } from "../lib/nn/conv.ts";
+import { gramMatrix } from "../lib/vision/gram.ts";
+import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 import {
   blockedFrozenConvBiasRelu,
   blockedPool,
@@ -137,4 +139,47 @@ export function styleTransferTaps(
   const taps: Record<string, tf.Tensor4D> = {};
   vggForward(VGG19_TO_CONV5_1, weights, image, { pooling: "avg", taps, tapLayers, biases });
   return taps;
+}
+
+/** The settings of the style-transfer objective of workload (e) (`randomStyleObjective`). */
+export const STYLE_OBJECTIVE = {
+  contentLayer: "conv4_2",
+  styleLayers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"],
+  contentWeight: 1e-3,
+  styleWeight: 1,
+} as const;
+
+/**
+ * The style-transfer objective of workload (e) through VGG19 to conv5_1 with `weights` and
+ * `biases`: L = α·½Σ(F − P)² at conv4_2 + β·Σ_l E_l/5 at conv1_1 … conv5_1
+ * ({@linkcode STYLE_OBJECTIVE}), the targets P and A_l from a random photo and a random painting
+ * (side × side, drawn from `rng` in that order). `lossAndGrad(x)` gives L and ∇ₓL; `dispose`
+ * frees the targets (not the weights).
+ */
+export function randomStyleObjective(
+  weights: readonly tf.Tensor4D[],
+  biases: readonly tf.Tensor1D[],
+  rng: Random,
+  side: number,
+): { lossAndGrad: (x: tf.Tensor) => { value: tf.Scalar; grad: tf.Tensor }; dispose: () => void } {
+  const { contentLayer, styleLayers, contentWeight, styleWeight } = STYLE_OBJECTIVE;
+  const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> =>
+    styleTransferTaps(weights, biases, image, [contentLayer, ...styleLayers]);
+  const [P, ...A] = tf.tidy(() => {
+    const photo = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
+    const painting = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
+    const style = features(painting);
+    return [features(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(style[l]))];
+  }) as [tf.Tensor4D, ...tf.Tensor2D[]];
+  const lossAndGrad = tf.valueAndGrad((input: tf.Tensor) => {
+    const maps = features(input as tf.Tensor4D);
+    const style = tf.addN(
+      styleLayers.map((l, i) => tf.mul(1 / styleLayers.length, styleLayerLoss(maps[l], A[i]))),
+    );
+    return tf.addN([
+      tf.mul(contentWeight, contentLoss(maps[contentLayer], P)),
+      tf.mul(styleWeight, style),
+    ]) as tf.Scalar;
+  });
+  return { lossAndGrad, dispose: () => tf.dispose([P, ...A]) };
 }

@@ -76,15 +76,13 @@ import { backpropModel, networkModel, sgdEpoch } from "../lib/nn/training.ts";
 import { SGD } from "../lib/optim/sgd.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
 import {
+  randomStyleObjective,
   randomVggBiases,
   randomVggWeights,
-  styleTransferTaps,
   VGG19_TO_CONV5_1,
   vggForward,
 } from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
-import { gramMatrix } from "../lib/vision/gram.ts";
-import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
 /** One line of `out/bench.json`. */
 export interface BenchRecord {
@@ -155,16 +153,8 @@ Deno.env.set("COURSE_BLAS_THREADS", String(threads));
 const rounds = positiveInteger("rounds", ARGS.rounds, 3);
 const only = ARGS.only?.split(",");
 
-/** `e_lbfgs_iter`'s settings (see the module notes). */
-const STYLE = {
-  side: 256,
-  contentLayer: "conv4_2",
-  styleLayers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"],
-  contentWeight: 1e-3,
-  styleWeight: 1,
-  memory: 20,
-  step: 1e-3,
-} as const;
+/** `e_lbfgs_iter`'s settings (see the module notes; the objective's: `STYLE_OBJECTIVE`). */
+const STYLE = { side: 256, memory: 20, step: 1e-3 } as const;
 
 /**
  * Run `f` in a tidy and dispose its outputs. The CPU backends compute synchronously, so the
@@ -265,30 +255,12 @@ const WORKLOADS: Workload[] = [
     runs: 2,
     setup() {
       const rng = new Random(5);
-      const { side, contentLayer, styleLayers, memory, step } = STYLE;
+      const { side, memory, step } = STYLE;
       const n = 3 * side * side;
       const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
       const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-      const features = (image: tf.Tensor4D): Record<string, tf.Tensor4D> =>
-        styleTransferTaps(weights, biases, image, [contentLayer, ...styleLayers]);
-      const [contentTarget, ...styleTargets] = tf.tidy(() => {
-        const photo = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
-        const painting = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
-        const style = features(painting);
-        return [features(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(style[l]))];
-      }) as [tf.Tensor4D, ...tf.Tensor2D[]];
-      const lossAndGrad = tf.valueAndGrad((input: tf.Tensor) => {
-        const maps = features(input as tf.Tensor4D);
-        const style = tf.addN(
-          styleLayers.map((l, i) =>
-            tf.mul(1 / styleLayers.length, styleLayerLoss(maps[l], styleTargets[i]))
-          ),
-        );
-        return tf.addN([
-          tf.mul(STYLE.contentWeight, contentLoss(maps[contentLayer], contentTarget)),
-          tf.mul(STYLE.styleWeight, style),
-        ]) as tf.Scalar;
-      });
+      const objective = randomStyleObjective(weights, biases, rng, side);
+      const lossAndGrad = objective.lossAndGrad;
       const x = Float64Array.from(rng.uniformArray(n, 0, 1));
       const s: Float64Array[] = [], y: Float64Array[] = [];
       for (let k = 0; k < memory; k++) {
@@ -315,7 +287,10 @@ const WORKLOADS: Workload[] = [
         });
       return Promise.resolve({
         run,
-        dispose: () => tf.dispose([contentTarget, ...styleTargets, ...weights, ...biases]),
+        dispose: () => {
+          objective.dispose();
+          tf.dispose([...weights, ...biases]);
+        },
       });
     },
   },

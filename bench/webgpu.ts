@@ -36,14 +36,12 @@ import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { writeFileAtomic } from "../lib/runtime/files.ts";
 import {
+  randomStyleObjective,
   randomVggBiases,
   randomVggWeights,
-  styleTransferTaps,
   VGG19_TO_CONV5_1,
   vggForward,
 } from "./random_vgg.ts";
-import { gramMatrix } from "../lib/vision/gram.ts";
-import { contentLoss, styleLayerLoss } from "../lib/vision/style_losses.ts";
 
 const { values: ARGS } = parseArgs({
   args: Deno.args,
@@ -167,32 +165,20 @@ const SPEED: SpeedWorkload[] = [
     name: "e_style_loss_and_gradient",
     setup() {
       const rng = new Random(5);
-      const side = 256, contentLayer = "conv4_2";
-      const styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"];
+      const side = 256;
       const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
       const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-      const features = (image: tf.Tensor4D) =>
-        styleTransferTaps(weights, biases, image, [contentLayer, ...styleLayers]);
-      const [P, ...A] = tf.tidy(() => {
-        const photo = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
-        const painting = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
-        const style = features(painting);
-        return [features(photo)[contentLayer], ...styleLayers.map((l) => gramMatrix(style[l]))];
-      }) as [tf.Tensor4D, ...tf.Tensor2D[]];
-      const lossAndGrad = tf.valueAndGrad((input: tf.Tensor) => {
-        const maps = features(input as tf.Tensor4D);
-        const style = tf.addN(
-          styleLayers.map((l, i) => tf.mul(1 / styleLayers.length, styleLayerLoss(maps[l], A[i]))),
-        );
-        return tf.add(tf.mul(1e-3, contentLoss(maps[contentLayer], P)), style) as tf.Scalar;
-      });
+      const objective = randomStyleObjective(weights, biases, rng, side);
       const x = rng.uniformTensor([1, side, side, 3], 0, 1);
       return {
         run: () => {
-          const { value, grad } = lossAndGrad(x);
+          const { value, grad } = objective.lossAndGrad(x);
           return [value, grad];
         },
-        dispose: () => tf.dispose([x, P, ...A, ...weights, ...biases]),
+        dispose: () => {
+          objective.dispose();
+          tf.dispose([x, ...weights, ...biases]);
+        },
       };
     },
   },
