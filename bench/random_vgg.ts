@@ -183,3 +183,51 @@ export function randomStyleObjective(
   });
   return { lossAndGrad, dispose: () => tf.dispose([P, ...A]) };
 }
+
+/** A seeded benchmark case: its inputs, one run's outputs, and `dispose` for the inputs. */
+export interface BenchCase {
+  /** The outputs of one run (the caller frees them). */
+  run: () => tf.Tensor[];
+  dispose: () => void;
+}
+
+/**
+ * Workload (b): a 3×3 64→64 convolution ("same") on 1×side×side×64, x and dy ~ N(0, 1), the
+ * filter ~ N(0, 0.05²) (drawn from `rng` in the order x, filter, dy); a run gives both gradients
+ * for dy, `forward` the convolution itself.
+ */
+export function convGradientCase(
+  rng: Random,
+  side: number,
+): BenchCase & { forward: () => tf.Tensor } {
+  const x = rng.normalTensor([1, side, side, 64]) as tf.Tensor4D;
+  const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
+  const dy = rng.normalTensor([1, side, side, 64]) as tf.Tensor4D;
+  const conv = (xs: tf.Tensor, ws: tf.Tensor) =>
+    tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, "same");
+  const grads = tf.grads(conv);
+  return {
+    run: () => grads([x, w], dy),
+    forward: () => conv(x, w),
+    dispose: () => tf.dispose([x, w, dy]),
+  };
+}
+
+/**
+ * Workload (c): VGG19 to conv5_1 (random weights and biases from `rng`, then a uniform image
+ * 1×side×side×3), average pooling, the course's frozen layers; a run gives the input gradient of
+ * the output's sum, `forward` the output.
+ */
+export function vggStepCase(rng: Random, side: number): BenchCase & { forward: () => tf.Tensor } {
+  const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
+  const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
+  const x = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;
+  const forward = (input: tf.Tensor) =>
+    vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases });
+  const dx = tf.grad((input: tf.Tensor) => forward(input).sum());
+  return {
+    run: () => [dx(x)],
+    forward: () => forward(x),
+    dispose: () => tf.dispose([x, ...weights, ...biases]),
+  };
+}

@@ -76,11 +76,12 @@ import { backpropModel, networkModel, sgdEpoch } from "../lib/nn/training.ts";
 import { SGD } from "../lib/optim/sgd.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
 import {
+  convGradientCase,
   randomStyleObjective,
   randomVggBiases,
   randomVggWeights,
   VGG19_TO_CONV5_1,
-  vggForward,
+  vggStepCase,
 } from "./random_vgg.ts";
 import { lbfgsDirection } from "../lib/optim/lbfgs.ts";
 
@@ -217,35 +218,16 @@ const WORKLOADS: Workload[] = [
     name: "b_conv",
     runs: 3,
     setup() {
-      const rng = new Random(2);
-      const x = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
-      const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
-      const dy = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
-      const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-        tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, "same")
-      );
-      return Promise.resolve({
-        run: () => settle(() => grads([x, w], dy)),
-        dispose: () => tf.dispose([x, w, dy]),
-      });
+      const conv = convGradientCase(new Random(2), 128);
+      return Promise.resolve({ run: () => settle(conv.run), dispose: conv.dispose });
     },
   },
   {
     name: "c_vgg_step",
     runs: 2,
     setup() {
-      const rng = new Random(3);
-      const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
-      const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-      const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
-      const dx = tf.grad((input: tf.Tensor) =>
-        vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases })
-          .sum()
-      );
-      return Promise.resolve({
-        run: () => settle(() => dx(x)),
-        dispose: () => tf.dispose([x, ...weights, ...biases]),
-      });
+      const vgg = vggStepCase(new Random(3), 256);
+      return Promise.resolve({ run: () => settle(vgg.run), dispose: vgg.dispose });
     },
   },
   { name: "d_mlp_epoch", runs: 1, setup: () => mlpEpoch("backprop") },

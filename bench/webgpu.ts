@@ -36,11 +36,12 @@ import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { writeFileAtomic } from "../lib/runtime/files.ts";
 import {
+  convGradientCase,
   randomStyleObjective,
   randomVggBiases,
   randomVggWeights,
   VGG19_TO_CONV5_1,
-  vggForward,
+  vggStepCase,
 } from "./random_vgg.ts";
 
 const { values: ARGS } = parseArgs({
@@ -91,23 +92,16 @@ async function readAll(f: () => tf.Tensor[]): Promise<Float32Array[]> {
 /** The agreement cases: name → outputs, built from seeded inputs on the active backend. */
 function agreementCases(): Record<string, () => tf.Tensor[]> {
   const conv = () => {
-    const rng = new Random(2);
-    const x = rng.normalTensor([1, 32, 32, 64]) as tf.Tensor4D;
-    const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
-    const dy = rng.normalTensor([1, 32, 32, 64]) as tf.Tensor4D;
-    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-      tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, "same")
-    );
-    return [tf.conv2d(x, w, 1, "same"), ...grads([x, w], dy)];
+    const c = convGradientCase(new Random(2), 32);
+    const outputs = [c.forward(), ...c.run()];
+    c.dispose();
+    return outputs;
   };
   const vgg = () => {
-    const rng = new Random(3);
-    const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
-    const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-    const x = rng.uniformTensor([1, 64, 64, 3], 0, 1) as tf.Tensor4D;
-    const forward = (input: tf.Tensor) =>
-      vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases });
-    return [forward(x), tf.grad((input: tf.Tensor) => forward(input).sum())(x)];
+    const c = vggStepCase(new Random(3), 64);
+    const outputs = [c.forward(), ...c.run()];
+    c.dispose();
+    return outputs;
   };
   return { "conv 3×3 64→64 (32²) + grads": conv, "VGG19 to conv5_1 (64²) + dx": vgg };
 }
@@ -134,33 +128,8 @@ const SPEED: SpeedWorkload[] = [
       return { run: () => [tf.matMul(a, b)], dispose: () => tf.dispose([a, b]) };
     },
   })),
-  {
-    name: "b_conv",
-    setup() {
-      const rng = new Random(2);
-      const x = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
-      const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
-      const dy = rng.normalTensor([1, 128, 128, 64]) as tf.Tensor4D;
-      const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-        tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, "same")
-      );
-      return { run: () => grads([x, w], dy), dispose: () => tf.dispose([x, w, dy]) };
-    },
-  },
-  {
-    name: "c_vgg_step",
-    setup() {
-      const rng = new Random(3);
-      const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
-      const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
-      const x = rng.uniformTensor([1, 256, 256, 3], 0, 1) as tf.Tensor4D;
-      const dx = tf.grad((input: tf.Tensor) =>
-        vggForward(VGG19_TO_CONV5_1, weights, input as tf.Tensor4D, { pooling: "avg", biases })
-          .sum()
-      );
-      return { run: () => [dx(x)], dispose: () => tf.dispose([x, ...weights, ...biases]) };
-    },
-  },
+  { name: "b_conv", setup: () => convGradientCase(new Random(2), 128) },
+  { name: "c_vgg_step", setup: () => vggStepCase(new Random(3), 256) },
   {
     name: "e_style_loss_and_gradient",
     setup() {
