@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of the course's tfjs benchmark (bench/vs_torch.ts): the same workloads, timed here.
 
-Workloads (float32, CPU; e_lbfgs_iter's L-BFGS vectors float64):
+Workloads (float32 on the CPU, or on the GPU with --device cuda; e_lbfgs_iter's L-BFGS vectors
+float64):
   a_matmul     1024x1024 @ 1024x1024
   b_conv       3x3 64->64 conv on 1x128x128x64, 'same' padding: forward, dx and dW for a given dy
   c_vgg_step   VGG19 conv stack to relu5_1 (random He weights, small biases, 2x2 average pooling)
