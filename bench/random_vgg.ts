@@ -184,10 +184,12 @@ export function randomStyleObjective(
   return { lossAndGrad, dispose: () => tf.dispose([P, ...A]) };
 }
 
-/** A seeded benchmark case: its inputs, one run's outputs, and `dispose` for the inputs. */
+/** A seeded benchmark case: one run's outputs, the forward pass alone, `dispose` for the inputs. */
 export interface BenchCase {
   /** The outputs of one run (the caller frees them). */
   run: () => tf.Tensor[];
+  /** The forward pass's output alone (the caller frees it). */
+  forward: () => tf.Tensor;
   dispose: () => void;
 }
 
@@ -199,7 +201,7 @@ export interface BenchCase {
 export function convGradientCase(
   rng: Random,
   side: number,
-): BenchCase & { forward: () => tf.Tensor } {
+): BenchCase {
   const x = rng.normalTensor([1, side, side, 64]) as tf.Tensor4D;
   const w = rng.normalTensor([3, 3, 64, 64], 0, 0.05) as tf.Tensor4D;
   const dy = rng.normalTensor([1, side, side, 64]) as tf.Tensor4D;
@@ -218,7 +220,7 @@ export function convGradientCase(
  * 1×side×side×3), average pooling, the course's frozen layers; a run gives the input gradient of
  * the output's sum, `forward` the output.
  */
-export function vggStepCase(rng: Random, side: number): BenchCase & { forward: () => tf.Tensor } {
+export function vggStepCase(rng: Random, side: number): BenchCase {
   const weights = randomVggWeights(VGG19_TO_CONV5_1, rng);
   const biases = randomVggBiases(VGG19_TO_CONV5_1, rng);
   const x = rng.uniformTensor([1, side, side, 3], 0, 1) as tf.Tensor4D;

@@ -72,12 +72,13 @@ Deno.test({
   ignore: !hasBlas,
   fn: () => {
     const rng = new Random(31);
-    const cases = [[784, 50, "uniform"], [3, 1, "uniform"], [10, 7, "uniform"], [
-      784,
-      20,
-      "binary",
-    ]];
-    for (const [rows, batch, targets] of cases as [number, number, string][]) {
+    const cases = [
+      { rows: 784, batch: 50, targets: "uniform" },
+      { rows: 3, batch: 1, targets: "uniform" },
+      { rows: 10, batch: 7, targets: "uniform" },
+      { rows: 784, batch: 20, targets: "binary" },
+    ];
+    for (const { rows, batch, targets } of cases) {
       const [y, d] = tf.tidy(() => [
         tf.sigmoid(rng.normalTensor([rows, batch], 0, 4)).dataSync() as Float32Array,
         rng.uniformTensor([rows, batch]).dataSync() as Float32Array,

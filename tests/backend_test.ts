@@ -86,10 +86,14 @@ function relativeError(actual: number[], expected: number[]): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-/** Process CPU time (user + system) in ms, from /proc/self/stat (Linux; 10 ms ticks). */
-function cpuMilliseconds(): number {
-  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** Process CPU time (user + system) in ms, from /proc/self/stat (10 ms ticks); null off Linux. */
+function cpuMilliseconds(): number | null {
+  try {
+    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -103,7 +107,8 @@ async function runIdleChild(): Promise<void> {
   for (let i = 0; i < 3; i++) tf.matMul(a, a).dispose();
   const before = cpuMilliseconds();
   await new Promise((resolve) => setTimeout(resolve, 400));
-  const idleCpuMs = cpuMilliseconds() - before;
+  const after = cpuMilliseconds();
+  const idleCpuMs = before === null || after === null ? null : after - before;
   const timeout = Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? null;
   console.log(JSON.stringify({ summary: info.summary, timeout, idleCpuMs }));
 }
@@ -182,12 +187,16 @@ if (Deno.env.get(CHILD_FLAG) === "idle") {
     const idle = async (env: Record<string, string>) => {
       const r = await child({ COURSE_BACKEND: "blas", [CHILD_FLAG]: "idle", ...env });
       assert.equal(r.code, 0, r.stderr);
-      return JSON.parse(r.stdout) as { summary: string; timeout: string | null; idleCpuMs: number };
+      return JSON.parse(r.stdout) as {
+        summary: string;
+        timeout: string | null;
+        idleCpuMs: number | null;
+      };
     };
     const run = await idle({});
     const threads = Number(/OpenBLAS [^;]*, (\d+) threads/.exec(run.summary)?.[1] ?? 0);
-    if (threads < 2) {
-      console.warn(`not OpenBLAS with several threads here: ${run.summary}`);
+    if (threads < 2 || run.idleCpuMs === null) {
+      console.warn(`not OpenBLAS with several threads on Linux here: ${run.summary}`);
       await t.step({ name: "(no multi-threaded OpenBLAS here)", ignore: true, fn: () => {} });
       return;
     }

@@ -157,7 +157,7 @@ function setThreads(lib: Library, n: number): boolean {
  * The `OPENBLAS_THREAD_TIMEOUT` the course sets when the user has not: 4, OpenBLAS's smallest
  * (idle threads sleep after 2⁴ cycles instead of 2²⁸).
  */
-export const OPENBLAS_THREAD_TIMEOUT = "4";
+const OPENBLAS_THREAD_TIMEOUT = "4";
 
 /**
  * After each product OpenBLAS's idle threads spin, calling `sched_yield`, for about 2²⁸ cycles
