@@ -64,6 +64,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
+import { hugePageSummary } from "../lib/runtime/huge_pages.ts";
 import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
@@ -114,6 +115,8 @@ export interface BenchReport {
     logical_cores: number;
     threads: number;
     load_average: number[];
+    /** The THP mode and the `GLIBC_TUNABLES` the bench started with (`hugePageSummary`). */
+    pages: string;
   };
   /** The workloads' medians. */
   workloads: BenchRecord[];
@@ -428,11 +431,12 @@ const machine: BenchReport["machine"] = {
   logical_cores: navigator.hardwareConcurrency,
   threads,
   load_average: Deno.loadavg(),
+  pages: hugePageSummary(),
 };
 console.log(
   `machine: ${machine.cpu} (${machine.vector_extensions.join(" ") || "extensions unknown"}), ` +
     `${machine.logical_cores} logical cores, ${Deno.build.target}; ${threads} threads each; ` +
-    `oneDNN ISA ${machine.onednn_isa ?? "— (not used)"}; load ${
+    `oneDNN ISA ${machine.onednn_isa ?? "— (not used)"}; ${machine.pages}; load ${
       machine.load_average.map((v) => v.toFixed(2)).join(" ")
     }`,
 );

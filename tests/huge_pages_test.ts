@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   HUGE_PAGE_TUNABLE,
   hugePageEnv,
+  hugePageSummary,
   transparentHugePageMode,
 } from "../lib/runtime/huge_pages.ts";
 
@@ -21,6 +22,35 @@ function runChild(): void {
   const smaps = Deno.readTextFileSync("/proc/self/smaps_rollup");
   const kB = Number(/AnonHugePages:\s+(\d+) kB/.exec(smaps)?.[1] ?? NaN);
   console.log(JSON.stringify({ anonHugeKb: kB, last: values[values.length - 1] }));
+}
+
+/** glibc's version as [major, minor], or undefined where there is no glibc (musl, macOS). */
+async function glibcVersion(): Promise<[number, number] | undefined> {
+  try {
+    const out = await new Deno.Command("getconf", { args: ["GNU_LIBC_VERSION"] }).output();
+    const match = /glibc (\d+)\.(\d+)/.exec(new TextDecoder().decode(out.stdout));
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hugeKbOfChild(tunables: string): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL(import.meta.url).pathname],
+    env: { [CHILD_FLAG]: "1", GLIBC_TUNABLES: tunables, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const result = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    anonHugeKb: number;
+    last: number;
+  };
+  assert.equal(result.last, (16 << 20) - 1); // the array was really written
+  assert.ok(Number.isFinite(result.anonHugeKb), "no AnonHugePages line in smaps_rollup");
+  return result.anonHugeKb;
 }
 
 if (Deno.env.get(CHILD_FLAG)) {
@@ -41,34 +71,19 @@ if (Deno.env.get(CHILD_FLAG)) {
     });
   });
 
-  /** glibc's version as [major, minor], or undefined where there is no glibc (musl, macOS). */
-  async function glibcVersion(): Promise<[number, number] | undefined> {
+  Deno.test("hugePageSummary names the THP mode and the tunables the process started with", () => {
+    const saved = Deno.env.get("GLIBC_TUNABLES");
+    const mode = transparentHugePageMode() ?? "unknown";
     try {
-      const out = await new Deno.Command("getconf", { args: ["GNU_LIBC_VERSION"] }).output();
-      const match = /glibc (\d+)\.(\d+)/.exec(new TextDecoder().decode(out.stdout));
-      return match ? [Number(match[1]), Number(match[2])] : undefined;
-    } catch {
-      return undefined;
+      Deno.env.set("GLIBC_TUNABLES", "glibc.malloc.arena_max=2");
+      assert.equal(hugePageSummary(), `THP ${mode}, GLIBC_TUNABLES=glibc.malloc.arena_max=2`);
+      Deno.env.delete("GLIBC_TUNABLES");
+      assert.equal(hugePageSummary(), `THP ${mode}, GLIBC_TUNABLES unset`);
+    } finally {
+      if (saved === undefined) Deno.env.delete("GLIBC_TUNABLES");
+      else Deno.env.set("GLIBC_TUNABLES", saved);
     }
-  }
-
-  async function hugeKbOfChild(tunables: string): Promise<number> {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", new URL(import.meta.url).pathname],
-      env: { [CHILD_FLAG]: "1", GLIBC_TUNABLES: tunables, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
-    const result = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-      anonHugeKb: number;
-      last: number;
-    };
-    assert.equal(result.last, (16 << 20) - 1); // the array was really written
-    assert.ok(Number.isFinite(result.anonHugeKb), "no AnonHugePages line in smaps_rollup");
-    return result.anonHugeKb;
-  }
+  });
 
   Deno.test("a process started with the tunable holds a fresh large array in huge pages", async (t) => {
     const mode = transparentHugePageMode();

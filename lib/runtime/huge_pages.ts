@@ -48,3 +48,13 @@ export function transparentHugePageMode(): "always" | "madvise" | "never" | unde
     return undefined;
   }
 }
+
+/**
+ * One line on this process's pages for a benchmark's header: the THP mode and the
+ * `GLIBC_TUNABLES` it started with, e.g. `THP madvise, GLIBC_TUNABLES=glibc.malloc.hugetlb=1`.
+ */
+export function hugePageSummary(): string {
+  const tunables = Deno.env.get("GLIBC_TUNABLES");
+  return `THP ${transparentHugePageMode() ?? "unknown"}, ` +
+    (tunables ? `GLIBC_TUNABLES=${tunables}` : "GLIBC_TUNABLES unset");
+}
