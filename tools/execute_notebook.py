@@ -123,8 +123,12 @@ def report_outputs(cell, cell_index, execute_reply):
 
 LATE_OUTPUT_TYPES = {"stream", "display_data", "update_display_data", "execute_result", "error"}
 
+QUIET_SECONDS = 0.1
 
-async def collect_late_outputs(client, cell, cell_index, execute_reply, fence_seconds=10.0):
+FENCE = {"works": True}  # False after a fence did not come back: later cells wait for quiet
+
+
+async def collect_late_outputs(client, cell, cell_index, execute_reply, fence_seconds=5.0):
     """Keep the outputs the Deno kernel sends after reporting the cell idle.
 
     The kernel forwards console.log and console.error output asynchronously (a pipe per stream,
@@ -138,11 +142,15 @@ async def collect_late_outputs(client, cell, cell_index, execute_reply, fence_se
     the fence's request came in is sent as the fence's), the tokens taken out.
 
     A fence that does not come back within `fence_seconds` (a cell that replaced console.log, a
-    kernel gone) ends the wait: what arrived is kept, as the old 0.1 s quiet wait did. This costs
-    one round trip a cell, where waiting for 0.1 s of quiet cost 0.1 s.
+    kernel gone) ends the wait, what arrived is kept, and the notebook's later cells fall back to
+    waiting for `QUIET_SECONDS` of quiet, the older way (which may miss a late line). The fence
+    costs one round trip a cell, where waiting for 0.1 s of quiet cost 0.1 s.
     """
     parent = (execute_reply or {}).get("parent_header", {}).get("msg_id")
     if parent is None:
+        return
+    if not FENCE["works"]:
+        await collect_until_quiet(client, cell, cell_index, parent)
         return
     token = f"course-output-fence-{secrets.token_hex(16)}"
     fence = client.kc.execute(
@@ -154,11 +162,12 @@ async def collect_late_outputs(client, cell, cell_index, execute_reply, fence_se
     deadline = time.monotonic() + fence_seconds
     while pending:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
         try:
+            if remaining <= 0:
+                raise queue.Empty()
             msg = await client.kc.iopub_channel.get_msg(timeout=remaining)
         except queue.Empty:
+            FENCE["works"] = False
             return
         origin = msg.get("parent_header", {}).get("msg_id")
         if origin == parent and msg["msg_type"] in LATE_OUTPUT_TYPES:
@@ -173,6 +182,18 @@ async def collect_late_outputs(client, cell, cell_index, execute_reply, fence_se
                 late = dict(msg, parent_header={**msg["parent_header"], "msg_id": parent})
                 late["content"] = {**msg["content"], "text": text}
                 client.process_message(late, cell, cell_index)
+
+
+async def collect_until_quiet(client, cell, cell_index, parent):
+    """Add this cell's messages to its outputs until IOPub has been quiet for QUIET_SECONDS."""
+    while True:
+        try:
+            msg = await client.kc.iopub_channel.get_msg(timeout=QUIET_SECONDS)
+        except queue.Empty:
+            return
+        if msg.get("parent_header", {}).get("msg_id") == parent and \
+                msg["msg_type"] in LATE_OUTPUT_TYPES:
+            client.process_message(msg, cell, cell_index)
 
 
 def first_line(error):
