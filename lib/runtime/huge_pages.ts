@@ -6,8 +6,8 @@
  * Why: every fresh tensor of a training run is first-touch memory, and a page fault costs far
  * more than the arithmetic on the page. Measured on the course's 2-vCPU Firecracker VM (AMD EPYC,
  * THP mode `madvise`): writing a fresh 188 MB Float32Array (MNIST's training images) took
- * 640–670 ms in 4 KiB pages and 40–490 ms in huge pages (`loadMnist`, all 70 000
- * images: 840–1 080 ms → 150–610 ms); one style-transfer run at 256 px, alone or two at a time, took the
+ * 640–670 ms in 4 KiB pages and 40–490 ms in huge pages (`loadMnist`, all 70 000 images:
+ * 840–1 080 ms → 150–610 ms); one style-transfer run at 256 px, alone or two at a time, took the
  * same time either way. The values computed never depend on it: it changes where memory comes
  * from, not what is in it (the quick course prints the same numbers and draws the same figures).
  *
