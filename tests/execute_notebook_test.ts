@@ -8,6 +8,7 @@
  */
 import { assertEquals } from "./assert.ts";
 import { executeNotebook } from "../tools/jupyter.ts";
+import { codeNotebookJson } from "./notebook_fixture.ts";
 import { type Cell, type Notebook, readNotebook, textOf } from "../tools/notebook_file.ts";
 
 const CELLS = 8, LINES = 300;
@@ -24,20 +25,7 @@ function loudCell(k: number): string {
 async function execute(sources: string[]): Promise<Notebook> {
   const dir = await Deno.makeTempDir({ prefix: "course-late-output-" });
   try {
-    const notebook = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-      cells: sources.map((source, k) => ({
-        cell_type: "code",
-        id: `cell-${k}`,
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source,
-      })),
-    };
-    await Deno.writeTextFile(`${dir}/cells.ipynb`, JSON.stringify(notebook));
+    await Deno.writeTextFile(`${dir}/cells.ipynb`, codeNotebookJson(sources));
     const result = await executeNotebook(`${dir}/cells.ipynb`, `${dir}/cells.out.ipynb`, {
       cellTimeoutSeconds: 120,
     });

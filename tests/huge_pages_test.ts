@@ -12,6 +12,7 @@ import {
   hugePageSummary,
   transparentHugePageMode,
 } from "../lib/runtime/huge_pages.ts";
+import { runDeno } from "./run_deno.ts";
 
 const CHILD_FLAG = "COURSE_HUGE_PAGES_TEST_CHILD";
 
@@ -36,15 +37,12 @@ async function glibcVersion(): Promise<[number, number] | undefined> {
 }
 
 async function hugeKbOfChild(tunables: string): Promise<number> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL(import.meta.url).pathname],
-    env: { [CHILD_FLAG]: "1", GLIBC_TUNABLES: tunables, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  const result = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const { code, output } = await runDeno(
+    ["run", "--allow-all", new URL(import.meta.url).pathname],
+    { [CHILD_FLAG]: "1", GLIBC_TUNABLES: tunables },
+  );
+  assert.equal(code, 0, output);
+  const result = JSON.parse(output.trim().split("\n").at(-1)!) as {
     anonHugeKb: number;
     last: number;
   };

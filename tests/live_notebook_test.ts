@@ -20,6 +20,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { findChromium } from "../lib/viz/chromium.ts";
 import { outDir, REPO_ROOT } from "../lib/runtime/config.ts";
 import { jupyterEnv } from "../tools/jupyter.ts";
+import { codeNotebookJson } from "./notebook_fixture.ts";
 
 const chromium = findChromium();
 const notebookServer = findOnPath("jupyter-notebook");
@@ -80,28 +81,6 @@ console.log(\`watched training done: loss \${history.trainLoss.at(-1)!.toFixed(4
   `console.log(\`next cell ran: partial model loss \${evaluate(model, data).loss.toFixed(4)}\`);`,
 ];
 const WATCHED = 2, LONG = 3, NEXT = 4;
-
-function notebookJson(cells: string[]): string {
-  return JSON.stringify(
-    {
-      cells: cells.map((source) => ({
-        cell_type: "code",
-        execution_count: null,
-        metadata: {},
-        outputs: [],
-        source,
-      })),
-      metadata: {
-        kernelspec: { display_name: "Deno (course)", language: "typescript", name: "deno" },
-        language_info: { name: "typescript" },
-      },
-      nbformat: 4,
-      nbformat_minor: 5,
-    },
-    null,
-    1,
-  );
-}
 
 /** A free loopback TCP port (closed again at once: the server binds it next). */
 function freePort(): number {
@@ -342,7 +321,7 @@ Deno.test({
     await Deno.symlink(`${REPO_ROOT}/node_modules`, `${root}/node_modules`);
     await Deno.copyFile(`${REPO_ROOT}/deno.json`, `${root}/deno.json`);
     await Deno.copyFile(`${REPO_ROOT}/deno.lock`, `${root}/deno.lock`);
-    await Deno.writeTextFile(`${root}/notebooks/live_test.ipynb`, notebookJson(CELLS));
+    await Deno.writeTextFile(`${root}/notebooks/live_test.ipynb`, codeNotebookJson(CELLS));
 
     const server = new NotebookServer(root);
     let browser: Browser | undefined;
