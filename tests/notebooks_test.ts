@@ -20,6 +20,7 @@ import { NOTEBOOK_DATA } from "../tools/notebook_data.ts";
 import { needsData } from "./external_data.ts";
 import { findQuotes, quoteProblems } from "../tools/result_quotes.ts";
 import { resultsPath } from "../lib/runtime/results.ts";
+import { staticPngStatus } from "../lib/viz/plot.ts";
 
 const notebooks = await listNotebooks();
 /** The notebooks whose required external data is here (all of them when the data is present). */
@@ -79,6 +80,14 @@ Deno.test("every notebook runs in quick mode through Jupyter without an error ou
     await Deno.stat(`${out}/html/${stem}.html`);
     // Every notebook prints its mode and backend first.
     assert(printedText(executed).join("").includes(`${stem} · mode quick · backend `), stem);
+  }
+  // With a browser, the figures were drawn by reproduce's one browser, not one per kernel.
+  if (staticPngStatus().enabled) {
+    const drawn = Number(run.output.match(/^figures: (\d+) drawn by reproduce's browser$/m)?.[1]);
+    assert(
+      drawn >= 20,
+      `figures drawn by reproduce's browser: ${drawn}\n${run.output.slice(-600)}`,
+    );
   }
 });
 

@@ -56,6 +56,8 @@ import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
 import { FULL_MODE_TABLE, recordFullModeRun } from "./result_quotes.ts";
 import { type ResultsFile, resultsPath } from "../lib/runtime/results.ts";
 import { cpuInfo } from "../bench/machine.ts";
+import { closeKeptPage, drawFigure, staticPngStatus } from "../lib/viz/plot.ts";
+import { type FigureService, serveFigures } from "../lib/viz/figure_service.ts";
 
 /**
  * Seconds each notebook took in a measured full-mode run, one at a time (README). Only
@@ -245,6 +247,10 @@ async function main(args: string[]): Promise<number> {
   }
   const started = performance.now();
   const html = openHtmlConverter(); // one nbconvert process for every page
+  const figures = await startFigureService();
+  const figureEnv: Record<string, string> = figures
+    ? { COURSE_FIGURE_SERVICE: figures.socket }
+    : {};
   const lane = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       const threads = userThreads ?? String(blasThreadsFor(stems[i], share, cores));
@@ -255,7 +261,7 @@ async function main(args: string[]): Promise<number> {
         out,
         {
           cellTimeoutSeconds: timeout,
-          env: { ...env, COURSE_BLAS_THREADS: threads },
+          env: { ...env, ...figureEnv, COURSE_BLAS_THREADS: threads },
           overwriteLine: kernels === 1,
           html,
         },
@@ -266,6 +272,8 @@ async function main(args: string[]): Promise<number> {
     await Promise.all(Array.from({ length: kernels }, lane));
   } finally {
     await html.close();
+    await figures?.close();
+    await closeKeptPage();
   }
   const wallSeconds = (performance.now() - started) / 1000;
   let indexWritten = true;
@@ -276,6 +284,9 @@ async function main(args: string[]): Promise<number> {
     console.error(`reproduce: ${(error as Error).message}`);
   }
   printSummary(reports, wallSeconds);
+  if (figures !== undefined) {
+    console.log(`figures: ${figures.drawn()} drawn by reproduce's browser`);
+  }
   const full = reports.some((r) => r.problems.some((p) => /no space left/.test(p.message)));
   if (full) {
     console.error(
@@ -285,6 +296,21 @@ async function main(args: string[]): Promise<number> {
   }
   if (indexWritten) console.log(`index: ${out}/html/index.html`);
   return indexWritten && reports.every((r) => r.ok) ? 0 : 1;
+}
+
+/**
+ * One browser, kept by this process, that draws the figures of every kernel it starts (see
+ * `lib/viz/figure_service.ts`), or undefined when there is no browser (or no Unix socket): then
+ * each kernel draws its own, as it does outside `reproduce`.
+ */
+async function startFigureService(): Promise<FigureService | undefined> {
+  if (!staticPngStatus().enabled) return undefined;
+  try {
+    return await serveFigures(({ figure, size }) => drawFigure(figure, size, true));
+  } catch (error) {
+    console.warn(`reproduce: each kernel draws its own figures: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 async function reproduceOne(

@@ -24,6 +24,7 @@
  * | `COURSE_DATA_MIRROR` | none                | base URL that replaces every external file's origin |
  * | `COURSE_DATA_OFFLINE` | `0`                 | `1`: never download a missing external file     |
  * | `COURSE_REQUIRE_DATA` | `0`                 | `1`: a test skipped for missing data is a failure (CI) |
+ * | `COURSE_FIGURE_SERVICE` | none (set by `reproduce`) | a Unix socket whose browser draws the figure PNGs |
  *
  * A setting the user gives either works or stops the run at its start: the getters throw a
  * {@linkcode SettingError} (one line naming the variable and its value), and
@@ -244,6 +245,14 @@ export function checkChromiumSetting(): void {
   if (Deno.build.os !== "windows" && ((info.mode ?? 0o111) & 0o111) === 0) {
     throw new SettingError(`COURSE_CHROMIUM is "${path}", which is not executable`);
   }
+}
+
+/**
+ * The Unix socket of a running `deno task reproduce` that draws figure PNGs for its kernels
+ * (`COURSE_FIGURE_SERVICE`, see `lib/viz/figure_service.ts`), or undefined: draw them here.
+ */
+export function figureServiceSetting(): string | undefined {
+  return env("COURSE_FIGURE_SERVICE");
 }
 
 /** The Python named by `COURSE_PYTHON` (must have Jupyter's nbclient), or undefined. */

@@ -26,7 +26,15 @@
  * @module
  */
 import type { Layout, Plot } from "nodeplotlib";
-import { findChromium, openPageRenderer, type PageRenderer, screenshotHtml } from "./chromium.ts";
+import {
+  findChromium,
+  openPageRenderer,
+  type PageRenderer,
+  screenshotHtml,
+  type ScreenshotSize,
+} from "./chromium.ts";
+import { requestFigure } from "./figure_service.ts";
+import { figureServiceSetting } from "../runtime/config.ts";
 import { inJupyter } from "../runtime/session.ts";
 import { displayBundle, noticeOnce, saveFigurePng, toBase64 } from "./figure.ts";
 
@@ -296,10 +304,9 @@ function plotlyCodeCacheDir(): string | undefined {
  * Render a figure to PNG bytes with plotly.js in a headless browser. Throws when no browser is
  * found or rendering fails. Usually called through {@linkcode showFigure}.
  *
- * Inside a Jupyter kernel one browser page with plotly.js loaded stays open for all figures
- * (about 0.2 s a figure instead of 2 s), and plotly.js's compiled code is cached between kernels
- * (see `plotlyCodeCacheDir`); elsewhere (tests, scripts) each figure starts and closes its own
- * browser, so nothing keeps the process alive.
+ * Under `deno task reproduce` the figure is drawn by reproduce's one browser, over the Unix socket
+ * that `COURSE_FIGURE_SERVICE` names (see `figure_service.ts`); should that fail, a line says so
+ * and this kernel draws its figures itself from then on. Otherwise {@linkcode drawFigure}.
  *
  * @example
  * ```ts
@@ -317,7 +324,44 @@ export async function renderFigurePng(
     height: figure.layout.height as number,
     scale: size.scale ?? 1,
   };
-  if (inJupyter() && plotlyBundleFor(figure.data) === CARTESIAN_PLOTLY_FILE) {
+  const service = figureServiceSetting();
+  if (service !== undefined && !serviceFailed) {
+    try {
+      return await requestFigure(service, { figure, size: shot });
+    } catch (error) {
+      serviceFailed = true;
+      console.warn(
+        `static PNG: the figure service at ${service} failed (${(error as Error).message}); ` +
+          "this kernel draws its figures itself from now on",
+      );
+    }
+  }
+  return await drawFigure(figure, shot);
+}
+
+/** Whether the figure service failed once in this process (then it is not asked again). */
+let serviceFailed = false;
+
+/**
+ * Draw a figure's JSON to PNG bytes in this process's own headless browser.
+ *
+ * With `keepPage` (the default inside a Jupyter kernel) one browser page with plotly.js loaded
+ * stays open for all figures (about 0.2 s a figure instead of 2 s), and plotly.js's compiled code
+ * is cached between browsers (see `plotlyCodeCacheDir`); otherwise each figure starts and closes
+ * its own browser, so nothing keeps the process alive. A figure with a trace type outside
+ * plotly's cartesian bundle is always drawn the second way, with the full bundle.
+ *
+ * @example
+ * ```ts
+ * const png = await drawFigure(figureJson([{ y: [1, 3, 2] }]), { width: 720, height: 440 });
+ * ```
+ */
+export async function drawFigure(
+  figure: FigureJson,
+  shot: ScreenshotSize,
+  keepPage: boolean = inJupyter(),
+): Promise<Uint8Array> {
+  if (keepPage && plotlyBundleFor(figure.data) === CARTESIAN_PLOTLY_FILE) {
     kernelPage ??= pageHtml().then((html) =>
       openPageRenderer(html, {
         scripts: [CARTESIAN_PLOTLY_FILE],
@@ -337,6 +381,13 @@ export async function renderFigurePng(
     }
   }
   return await screenshotHtml(await pageHtml(figure), shot);
+}
+
+/** Close the page {@linkcode drawFigure} keeps, if one is open (its browser ends with it). */
+export async function closeKeptPage(): Promise<void> {
+  const page = kernelPage;
+  kernelPage = undefined;
+  await page?.then((p) => p.close()).catch(() => {});
 }
 
 /**
