@@ -1,8 +1,9 @@
 /**
- * `deno task check-fast-exp`: compare `expInto` and `logisticInto` (lib/runtime/backends/blas/
- * fast_exp.ts) with the formulas they replace — `Math.exp(x)` and `1 / (1 + Math.exp(−x))`,
- * rounded to float32 — on every one of the 2³² float32 bit patterns, in one worker per core.
- * Prints the count of differing results (NaN matches NaN) and exits 1 if any differ.
+ * `deno task check-fast-math`: compare `expInto` and `logisticInto` (lib/runtime/backends/blas/
+ * fast_exp.ts) and `logInto` (fast_log.ts) with the formulas they replace — `Math.exp(x)`,
+ * `1 / (1 + Math.exp(−x))` and `Math.log(x)`, rounded to float32 — on every one of the 2³²
+ * float32 bit patterns, in one worker per core. Prints the count of differing results (NaN
+ * matches NaN) and exits 1 if any differ.
  *
  * Takes about 8 minutes on two cores; the test suite checks chosen ranges and a sample instead
  * (tests/fast_exp_test.ts).
@@ -10,6 +11,7 @@
  * @module
  */
 import { expInto, logisticInto } from "../lib/runtime/backends/blas/fast_exp.ts";
+import { logInto } from "../lib/runtime/backends/blas/fast_log.ts";
 
 /** Bit patterns per block (2²⁴ = 16 Mi values, 64 MiB per array). */
 const BLOCK = 1 << 24;
@@ -20,6 +22,7 @@ interface BlockResult {
   block: number;
   exp: number;
   logistic: number;
+  log: number;
   firstDifference?: string;
 }
 
@@ -35,7 +38,7 @@ function checkBlock(
 ): BlockResult {
   const start = block * BLOCK;
   for (let i = 0; i < BLOCK; i++) bits[i] = start + i;
-  const result: BlockResult = { block, exp: 0, logistic: 0 };
+  const result: BlockResult = { block, exp: 0, logistic: 0, log: 0 };
   const note = (what: string, i: number) => {
     result.firstDifference ??= `${what}(${x[i]}) [bits 0x${bits[i].toString(16)}]: ` +
       `${fast[i]} instead of ${reference[i]}`;
@@ -54,6 +57,14 @@ function checkBlock(
     if (differs(fast[i], reference[i])) {
       result.logistic++;
       note("logistic", i);
+    }
+  }
+  logInto(x, fast);
+  for (let i = 0; i < BLOCK; i++) reference[i] = Math.log(x[i]);
+  for (let i = 0; i < BLOCK; i++) {
+    if (differs(fast[i], reference[i])) {
+      result.log++;
+      note("log", i);
     }
   }
   return result;
@@ -76,11 +87,11 @@ function serve(): void {
 async function main(): Promise<number> {
   const workers = Math.max(1, navigator.hardwareConcurrency);
   const started = performance.now();
-  let next = 0, finished = 0, expDiffs = 0, logisticDiffs = 0;
+  let next = 0, finished = 0, expDiffs = 0, logisticDiffs = 0, logDiffs = 0;
   const firsts: string[] = [];
   await Promise.all(Array.from({ length: workers }, () =>
     new Promise<void>((done) => {
-      const worker = new Worker(import.meta.url, { type: "module", name: "check-fast-exp" });
+      const worker = new Worker(import.meta.url, { type: "module", name: "check-fast-math" });
       const send = () => {
         if (next < BLOCKS) worker.postMessage(next++);
         else {
@@ -92,6 +103,7 @@ async function main(): Promise<number> {
         const r = event.data;
         expDiffs += r.exp;
         logisticDiffs += r.logistic;
+        logDiffs += r.log;
         if (r.firstDifference) firsts.push(r.firstDifference);
         finished++;
         if (finished % 16 === 0) {
@@ -106,11 +118,11 @@ async function main(): Promise<number> {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   console.log(
     `all 2^32 float32 inputs in ${seconds} s (${workers} workers): ${expDiffs} differences in exp, ` +
-      `${logisticDiffs} in the logistic`,
+      `${logisticDiffs} in the logistic, ${logDiffs} in log`,
   );
   for (const line of firsts.slice(0, 5)) console.log(`  ${line}`);
-  return expDiffs + logisticDiffs === 0 ? 0 : 1;
+  return expDiffs + logisticDiffs + logDiffs === 0 ? 0 : 1;
 }
 
-if (self.name === "check-fast-exp") serve();
+if (self.name === "check-fast-math") serve();
 else if (import.meta.main) Deno.exit(await main());
