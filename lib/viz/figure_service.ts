@@ -1,6 +1,6 @@
 /**
  * One browser for the figures of many kernels. `deno task reproduce` runs each notebook in a fresh
- * kernel, and a kernel that started its own headless browser for its first figure paid about 1.9
+ * kernel, and a kernel that started its own headless browser for its first figure paid about 1.8
  * CPU seconds and 1 s of wall time for it (measured on the course's 2-vCPU machine: a browser,
  * its page and plotly.js from the code cache) — a tenth of what the quick course's small notebooks
  * cost. So `reproduce` draws the figures itself: it serves one page on a Unix socket in a private
