@@ -205,6 +205,26 @@ if (Deno.env.get(CHILD_FLAG) === "idle") {
     assert.equal((await idle({ OPENBLAS_THREAD_TIMEOUT: "20" })).timeout, "20", "the user's value");
   });
 
+  // Which kernels OpenBLAS runs changes its speed and last bits: the backend line names them.
+  Deno.test("blas: the backend line names the kernels OpenBLAS chose (or OPENBLAS_CORETYPE forced)", async (t) => {
+    const summaryWith = async (coreType: string) => {
+      const r = await child({
+        COURSE_BACKEND: "blas",
+        [CHILD_FLAG]: "idle",
+        OPENBLAS_CORETYPE: coreType,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { summary: string }).summary;
+    };
+    const haswell = await summaryWith("Haswell");
+    if (!/OpenBLAS/.test(haswell)) {
+      await t.step({ name: `(not OpenBLAS here: ${haswell})`, ignore: true, fn: () => {} });
+      return;
+    }
+    assert.match(haswell, /OpenBLAS [^;]*\(libopenblas[^,)]*, Haswell kernels\)/);
+    assert.match(await summaryWith("Sandybridge"), /, Sandybridge kernels\)/);
+  });
+
   Deno.test("COURSE_BACKEND=blas without a BLAS fails with a clear message", async () => {
     const r = await child({ COURSE_BACKEND: "blas", COURSE_BLAS_LIB: "/nonexistent/libnoblas.so" });
     assert.notEqual(r.code, 0);

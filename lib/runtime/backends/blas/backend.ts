@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * // "system BLAS through FFI: OpenBLAS 0.3.21 (libopenblas.so.0), 2 threads; convolutions …"
+ * // "system BLAS through FFI: OpenBLAS 0.3.21 (libopenblas.so.0, Haswell kernels), 2 threads; …"
  * const description = await setupBlas();
  * tf.matMul(tf.ones([512, 512]), tf.ones([512, 512])).print();
  * ```

@@ -41,6 +41,7 @@ const SYMBOLS = {
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
   openblas_get_config: { parameters: [], result: "pointer", optional: true },
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
   bli_thread_set_num_threads: { parameters: ["i64"], result: "void", optional: true },
   MKL_Set_Num_Threads: { parameters: ["i32"], result: "void", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -55,7 +56,10 @@ export interface Blas {
   readonly path: string;
   /** The number of threads the library was asked to use (`undefined`: the library decides). */
   readonly threads: number | undefined;
-  /** One line for people, e.g. "OpenBLAS 0.3.21 (libopenblas.so.0), 2 threads". */
+  /**
+   * One line for people, e.g. "OpenBLAS 0.3.21 (libopenblas.so.0, Haswell kernels), 2 threads":
+   * OpenBLAS names the kernels it chose for the CPU (or that `OPENBLAS_CORETYPE` forced).
+   */
   readonly description: string;
   /**
    * C ← alpha·op(A)·op(B) + beta·C, all row-major; `op(X)` is Xᵀ when its flag is true.
@@ -123,6 +127,12 @@ function tryOpen(path: string): Library | string {
     const message = error instanceof Error ? error.message : String(error);
     return message.split("\n")[0];
   }
+}
+
+/** The kernels OpenBLAS chose (its core name, e.g. "Haswell", "Cooperlake"), or undefined. */
+function openblasCore(lib: Library): string | undefined {
+  const name = lib.symbols.openblas_get_corename?.();
+  return name ? new Deno.UnsafePointerView(name).getCString() || undefined : undefined;
 }
 
 function vendorName(lib: Library, path: string): string {
@@ -197,7 +207,8 @@ export function openBlas(): Blas {
     const threads = wantedThreads();
     const threaded = setThreads(lib, threads);
     const vendor = vendorName(lib, path);
-    const description = `${vendor} (${path}), ${
+    const core = openblasCore(lib);
+    const description = `${vendor} (${path}${core ? `, ${core} kernels` : ""}), ${
       threaded ? `${threads} thread${threads === 1 ? "" : "s"}` : "threads set by the library"
     }`;
     return makeBlas(lib, path, threaded ? threads : undefined, description);
