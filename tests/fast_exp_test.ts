@@ -2,7 +2,7 @@
  * `expInto` and `logisticInto` store bit for bit what `Math.exp(x)` and `1 / (1 + Math.exp(−x))`
  * rounded to float32 give: on every float32 of the binades where an autoencoder's inputs lie, a
  * spread sample of all 2³² bit patterns, and the edges (NaN, ±∞, ±0, subnormals, overflow and
- * underflow, the inline path's reach). `deno task check-fast-math` compares all 2³² patterns.
+ * underflow, the inline path's reach). `deno task check-fast-exp` compares all 2³² patterns.
  */
 import assert from "node:assert/strict";
 import { expInto, logisticInto } from "../lib/runtime/backends/blas/fast_exp.ts";

@@ -24,7 +24,6 @@ import {
 } from "./kernel_util.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
 import { expInto, logisticInto } from "./fast_exp.ts";
-import { logInto } from "./fast_log.ts";
 
 function relu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const xv = floatValues(backend, inputs.x);
@@ -71,7 +70,9 @@ const UNARY: Record<string, (x: Float32Array, out: Float32Array) => void> = {
     for (let i = 0; i < x.length; i++) out[i] = -x[i];
   },
   Exp: expInto, // Math.exp, bit for bit (fast_exp.ts)
-  Log: logInto, // Math.log, bit for bit (fast_log.ts)
+  Log: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+  },
   Sigmoid: logisticInto, // 1 / (1 + Math.exp(−x)), bit for bit
   Tanh: (x, out) => {
     for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);

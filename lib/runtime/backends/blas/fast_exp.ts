@@ -18,7 +18,7 @@
  * formula itself is evaluated. The result is therefore the formula's whatever the input.
  *
  * Tested on every float32 in chosen ranges and a spread sample of all 2³² bit patterns
- * (tests/fast_exp_test.ts); `deno task check-fast-math` compares all 2³² of them.
+ * (tests/fast_exp_test.ts); `deno task check-fast-exp` compares all 2³² of them.
  *
  * @module
  */

@@ -24,7 +24,6 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import { asKernelFunc, floatValues, type KernelArgs, output } from "./kernel_util.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
-import { float32Log } from "./fast_log.ts";
 
 /** The output/error pairs the kernel computes, named as its attribute `pair` gives them. */
 export type LogisticOutputPair = "crossEntropy" | "squaredError";
@@ -57,11 +56,11 @@ function logisticOutput({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
       if (yi >= 0 && yi <= 1 && (di === 0 || di === 1)) {
         // a target of exactly 0 or 1 (most of an image's pixels): the other term is 0 · (a finite
         // log) = ±0, and adding ±0 changes nothing, so its logarithm need not be taken
-        sum += di === 0 ? float32Log(Math.max(f(1 - yi), tiny)) : float32Log(Math.max(yi, tiny));
+        sum += di === 0 ? f(Math.log(Math.max(f(1 - yi), tiny))) : f(Math.log(Math.max(yi, tiny)));
         continue;
       }
-      const positive = f(di * float32Log(Math.max(yi, tiny))); // d log max(y, tiny)
-      const negative = f(f(1 - di) * float32Log(Math.max(f(1 - yi), tiny))); // (1 − d) log …
+      const positive = f(di * f(Math.log(Math.max(yi, tiny)))); // d log max(y, tiny)
+      const negative = f(f(1 - di) * f(Math.log(Math.max(f(1 - yi), tiny)))); // (1 − d) log …
       sum += f(positive + negative);
     }
     error = f(-f(sum)) / f(batch);

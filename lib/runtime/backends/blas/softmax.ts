@@ -25,7 +25,6 @@ import {
   output,
 } from "./kernel_util.ts";
 import { KERNEL_NAMES } from "../kernel_names.ts";
-import { float32Log } from "./fast_log.ts";
 
 function softmaxCrossEntropy({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const name = KERNEL_NAMES.softmaxCrossEntropy;
@@ -61,7 +60,7 @@ function softmaxCrossEntropy({ inputs, backend, attrs }: KernelArgs): TensorInfo
   let sum = 0;
   for (let i = 0; i < y.length; i++) {
     delta[i] = y[i] - d[i]; // Y − D
-    sum += f(d[i] * float32Log(Math.max(y[i], tiny))); // d · log max(y, tiny)
+    sum += f(d[i] * f(Math.log(Math.max(y[i], tiny)))); // d · log max(y, tiny)
   }
   const error = new Float32Array([-f(sum) / f(batch)]);
   return [output(backend, shape, y), output(backend, shape, delta), output(backend, [], error)];
