@@ -19,6 +19,9 @@
  * the last bits of matrix products: the same command prints the same numbers, a different
  * `--jobs` (or `COURSE_BLAS_THREADS`) may not.
  *
+ * The kernels start no browser for their figure PNGs: this process keeps one and draws them all
+ * (`COURSE_FIGURE_SERVICE`, see `lib/viz/figure_service.ts`).
+ *
  * @module
  */
 import { resolve } from "node:path";
