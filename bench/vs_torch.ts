@@ -67,6 +67,7 @@ import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
 import { hugePageSummary } from "../lib/runtime/huge_pages.ts";
 import { cpuInfo } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
+import { readLines } from "../lib/runtime/lines.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
 import { classificationDataset } from "../lib/nn/minibatches.ts";
 import { createNetwork, disposeNetwork } from "../lib/nn/network.ts";
@@ -368,19 +369,6 @@ function pythonCommand(): string {
   } catch {
     return "python3";
   }
-}
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    pending += chunk;
-    let at: number;
-    while ((at = pending.indexOf("\n")) >= 0) {
-      yield pending.slice(0, at);
-      pending = pending.slice(at + 1);
-    }
-  }
-  if (pending) yield pending;
 }
 
 function median(values: number[]): number {

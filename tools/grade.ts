@@ -22,7 +22,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { dataDirSetting, mode, NO_BROWSER, REPO_ROOT } from "../lib/runtime/config.ts";
 import { readNotebook, sourceOf } from "./notebook_file.ts";
 import { editionExercises, type Exercise, makeStudentEdition } from "./student.ts";
-import { readLines } from "./jupyter.ts";
+import { readLines } from "../lib/runtime/lines.ts";
 
 /** One exercise's grade for one student. */
 export interface Grade {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readLines } from "../lib/runtime/lines.ts";
 import { relative, resolve } from "node:path";
 import { pythonSetting, REPO_ROOT, SettingError } from "../lib/runtime/config.ts";
 
@@ -239,18 +240,4 @@ export function openHtmlConverter(): HtmlConverter {
       await converter.stderr.catch(() => "");
     },
   };
-}
-
-/** The lines of a text stream as they arrive (the last one without its newline). */
-export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-    }
-  }
-  if (buffered) yield buffered;
 }

@@ -16,16 +16,13 @@
  */
 import { Buffer } from "node:buffer";
 import type { ScreenshotSize } from "./chromium.ts";
-
-/** A figure as plotly.js draws it: its traces and its layout (see `figureJson` in `plot.ts`). */
-export interface ServedFigure {
-  data: unknown[];
-  layout: Record<string, unknown>;
-}
+import { toBase64 } from "./figure.ts";
+import type { FigureJson } from "./plot.ts";
+import { readLines } from "../runtime/lines.ts";
 
 /** One request: the figure and the screenshot's size. */
 export interface FigureRequest {
-  figure: ServedFigure;
+  figure: FigureJson;
   size: ScreenshotSize;
 }
 
@@ -76,18 +73,6 @@ export function parseFigureRequest(line: string): FigureRequest {
   return { figure, size: { width: size.width, height: size.height, scale } };
 }
 
-/** The lines of a byte stream, each without its "\n". */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
-    }
-  }
-}
-
 async function writeLine(conn: Deno.Conn, value: unknown): Promise<void> {
   const bytes = new TextEncoder().encode(`${JSON.stringify(value)}\n`);
   for (let sent = 0; sent < bytes.length;) sent += await conn.write(bytes.subarray(sent));
@@ -117,12 +102,12 @@ export async function serveFigures(draw: FigureDrawer): Promise<FigureService> {
   let drawn = 0;
   const connections = new Set<Deno.Conn>();
   const serve = async (conn: Deno.Conn) => {
-    for await (const line of lines(conn.readable)) {
+    for await (const line of readLines(conn.readable)) {
       let reply: { png: string } | { error: string };
       try {
         const png = await draw(parseFigureRequest(line));
         drawn++;
-        reply = { png: Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64") };
+        reply = { png: toBase64(png) };
       } catch (error) {
         reply = { error: (error as Error).message };
       }
@@ -169,7 +154,7 @@ async function connect(socket: string): Promise<Client> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
   // An idle connection must not keep a kernel's event loop alive.
   conn.unref();
-  return { conn, replies: lines(conn.readable), queue: Promise.resolve() };
+  return { conn, replies: readLines(conn.readable), queue: Promise.resolve() };
 }
 
 /** An error the service replied with (not one of the connection). */
