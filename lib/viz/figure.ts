@@ -19,6 +19,12 @@ import { outDir } from "../runtime/config.ts";
 import { writeErrorMessage, writeFileAtomic } from "../runtime/files.ts";
 import { currentNotebook, jupyter } from "../runtime/session.ts";
 
+/** A figure as plain JSON (what plotly and Jupyter receive), with size and style defaults. */
+export interface FigureJson {
+  data: unknown[];
+  layout: Record<string, unknown>;
+}
+
 /**
  * Absolute path of the PNG for figure `name` of the current notebook. `name` must be a plain
  * file stem (letters, digits, `_`, `-`, `.`).

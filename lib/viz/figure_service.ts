@@ -16,8 +16,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { ScreenshotSize } from "./chromium.ts";
-import { toBase64 } from "./figure.ts";
-import type { FigureJson } from "./plot.ts";
+import { type FigureJson, toBase64 } from "./figure.ts";
 import { readLines } from "../runtime/lines.ts";
 
 /** One request: the figure and the screenshot's size. */

@@ -36,7 +36,9 @@ import {
 import { requestFigure } from "./figure_service.ts";
 import { figureServiceSetting } from "../runtime/config.ts";
 import { inJupyter } from "../runtime/session.ts";
-import { displayBundle, noticeOnce, saveFigurePng, toBase64 } from "./figure.ts";
+import { displayBundle, type FigureJson, noticeOnce, saveFigurePng, toBase64 } from "./figure.ts";
+
+export type { FigureJson } from "./figure.ts";
 
 /** Pixel size of a figure. */
 export interface FigureSize {
@@ -195,12 +197,6 @@ function toJson(value: unknown, key = ""): unknown {
     return out;
   }
   return value;
-}
-
-/** The figure as plain JSON (what plotly and Jupyter receive), with size and style defaults. */
-export interface FigureJson {
-  data: unknown[];
-  layout: Record<string, unknown>;
 }
 
 /**
