@@ -4,9 +4,6 @@
  * skipped it reads `N passed, N failed, N skipped`, with a line above it naming what was skipped
  * and why.
  *
- * The tests run with large arrays in transparent huge pages (`GLIBC_TUNABLES`, see
- * `lib/runtime/huge_pages.ts`) unless `GLIBC_TUNABLES` is set.
- *
  * Tests never download external data: they run with `COURSE_DATA_OFFLINE=1`, and a test that
  * needs absent data is skipped, saying so in its name. With `COURSE_REQUIRE_DATA=1` (CI) a test
  * skipped for missing external data counts as a failure.
@@ -18,7 +15,6 @@
  */
 import { mode, requireExternalData } from "../lib/runtime/config.ts";
 import { NEEDS_DATA_MARK } from "./notebook_data.ts";
-import { hugePageEnv } from "../lib/runtime/huge_pages.ts";
 
 const args = Deno.args.length > 0 ? Deno.args : ["tests/"];
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -26,7 +22,7 @@ const requireData = requireExternalData();
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", "--allow-all", ...args],
   cwd: root,
-  env: { COURSE_MODE: mode(), COURSE_DATA_OFFLINE: "1", ...hugePageEnv() },
+  env: { COURSE_MODE: mode(), COURSE_DATA_OFFLINE: "1" },
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
