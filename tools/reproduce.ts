@@ -89,6 +89,15 @@ export const EXPECTED_FULL_SECONDS: Readonly<Record<string, number>> = {
  * iteration took 0.89 s with 2 threads and 1.05 s with 1, and the training loop beside it was no
  * slower. In the full course (2 cores, two at a time) 05a took 770 s with one thread and 695 s
  * with two, 07a 688 → 668 s, 07b 1 093 → 1 043 s, 07c 1 485 → 1 488 s.
+ *
+ * Measured again on 2026-12-01 (one 256-px transfer, 30 L-BFGS iterations, `deno run`): alone
+ * 23.4 s on one thread, 15.5 s on two; two such transfers at once, 23.6 s each on one thread and
+ * 25.3 s on two; beside one busy core (`yes`) 23.6 s on one, 27.5 s on two; beside a JavaScript
+ * loop 24.5 s on one and 23.3 s on two, but the loop then did 98 % and 82 % of its work alone.
+ * 05a's full-batch evaluation (5 000 images, alone): 106–108 ms on one thread, 119 ms on two. So
+ * two threads pay only when the other lane is idle; one thread each would do a little more work
+ * in all, but it changes the last bits of these notebooks' products (05a's gradient, the VGG19
+ * convolutions), hence their printed numbers, and it is not changed without a full-course run.
  */
 export const BLAS_BOUND: ReadonlySet<string> = new Set([
   "05a_figure_5_6",
