@@ -114,6 +114,9 @@ Deno.test("numeric settings are validated by their getters with one line naming 
   withEnv("COURSE_BLAS_POOL_MB", "-1", () => {
     assertThrows(() => blasPoolMegabytes(), SettingError, "COURSE_BLAS_POOL_MB");
   });
+  // 1 GiB by default: 06's 100 MB evaluation activations stay in the pool (config.ts).
+  withEnv("COURSE_BLAS_POOL_MB", undefined, () => assertEquals(blasPoolMegabytes(), 1024));
+  withEnv("COURSE_BLAS_POOL_MB", "64", () => assertEquals(blasPoolMegabytes(), 64));
 });
 
 Deno.test("checkSettings validates every setting at once: a bad one fails before any work", () => {

@@ -5,7 +5,7 @@
  * Every kernel of the cpu backend is registered for `blas` too, so any op works and gradients
  * come from tfjs's registered gradient configs; the overrides only change how the numbers are
  * computed. Kernel outputs come from a pool of recycled buffers (`buffers.ts`; at most
- * `COURSE_BLAS_POOL_MB`, default 256, MiB kept unused), since fresh memory costs page faults.
+ * `COURSE_BLAS_POOL_MB`, default 1024, MiB kept unused), since fresh memory costs page faults.
  * Convolutions go to oneDNN where `libdnnl.so.2` loads (`dnnl_ffi.ts`; `COURSE_DNNL=0` turns it
  * off), else to im2col + sgemm; the description says which.
  *

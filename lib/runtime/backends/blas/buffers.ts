@@ -30,7 +30,7 @@ import { blasPoolMegabytes } from "../../config.ts";
 /** Arrays shorter than this are allocated as usual (small allocations are cheap). */
 export const MIN_POOLED_FLOATS = 4096;
 
-/** The default bound on the bytes kept in the pool: `COURSE_BLAS_POOL_MB` or 256 MiB. */
+/** The default bound on the bytes kept in the pool: `COURSE_BLAS_POOL_MB` or 1024 MiB. */
 export function defaultPoolBytes(): number {
   return blasPoolMegabytes() * 1024 * 1024;
 }
