@@ -9,8 +9,11 @@
  * keeps the comparison fair on a busy machine. `ONEDNN_MAX_CPU_ISA=AVX2` shows what an AVX2-only
  * CPU does. At the end, the largest differences of the VGG step's input gradient between layouts.
  *
- * Usage: `deno run -A bench/ab_dnnl_layout.ts [--rounds N] [--layouts nhwc,blocked,chain]
- * [--only b_conv,c_vgg_step,e_style_grad]`.
+ * `chain-unfused` is the chain with the bias and ReLU in a separate loop instead of oneDNN's
+ * post-ops (`dnnlPostOps`).
+ *
+ * Usage: `deno run -A bench/ab_dnnl_layout.ts [--rounds N]
+ * [--layouts nhwc,blocked,chain,chain-unfused] [--only b_conv,c_vgg_step,e_style_grad]`.
  *
  * @module
  */
@@ -18,6 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBlas } from "../lib/runtime/backends/blas/backend.ts";
 import {
   dnnlConvLayout,
+  dnnlPostOps,
   dnnlStats,
   type LayoutSetting,
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
@@ -35,7 +39,15 @@ function option(name: string): string | undefined {
   return at >= 0 ? Deno.args[at + 1] : undefined;
 }
 const ROUNDS = Number(option("--rounds") ?? 5);
-const LAYOUTS = (option("--layouts") ?? "nhwc,blocked,chain").split(",") as LayoutSetting[];
+/** A layout setting, or the chain without post-ops. */
+type Variant = LayoutSetting | "chain-unfused";
+const LAYOUTS = (option("--layouts") ?? "nhwc,blocked,chain").split(",") as Variant[];
+
+/** Set the layout (and the post-ops) of `variant`. */
+function use(variant: Variant): void {
+  dnnlConvLayout.activations = variant === "chain-unfused" ? "chain" : variant;
+  dnnlPostOps.biasRelu = variant !== "chain-unfused";
+}
 const ONLY = option("--only")?.split(",");
 
 function median(values: number[]): number {
@@ -83,7 +95,7 @@ const times = new Map<string, number[]>();
 for (let round = -2; round < ROUNDS; round++) {
   for (const [name, f] of workloads) {
     for (const layout of round % 2 ? layouts : [...layouts].reverse()) {
-      dnnlConvLayout.activations = layout;
+      use(layout);
       const reorders = dnnlStats.reorders;
       const t = time(f);
       if (round < 0) {
@@ -104,7 +116,7 @@ for (const [name] of workloads) {
     `${l}/${layouts[0]} ${(medians[i + 1] / medians[0]).toFixed(2)}`
   );
   if (layouts[0] !== "blocked" && layouts.includes("chain") && layouts.includes("blocked")) {
-    const [c, b] = ["chain", "blocked"].map((l) => medians[layouts.indexOf(l as LayoutSetting)]);
+    const [c, b] = ["chain", "blocked"].map((l) => medians[layouts.indexOf(l as Variant)]);
     ratios.push(`chain/blocked ${(c / b).toFixed(2)}`);
   }
   console.log(
@@ -115,7 +127,7 @@ for (const [name] of workloads) {
 }
 if (workloads.some(([name]) => name === "c_vgg_step")) {
   const gradients = layouts.map((layout) => {
-    dnnlConvLayout.activations = layout;
+    use(layout);
     const g = vggGrad(image);
     const values = g.dataSync() as Float32Array;
     g.dispose();

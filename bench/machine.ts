@@ -55,3 +55,18 @@ export function cpuInfo(): CpuInfo | undefined {
     return undefined;
   }
 }
+
+/**
+ * The Python that runs the PyTorch peers: `COURSE_TORCH_PYTHON`, else `/usr/bin/python3` where it
+ * exists (Debian's `python3-torch` lives there), else `python3`.
+ */
+export function torchPython(): string {
+  const forced = Deno.env.get("COURSE_TORCH_PYTHON");
+  if (forced) return forced;
+  try {
+    Deno.statSync("/usr/bin/python3");
+    return "/usr/bin/python3";
+  } catch {
+    return "python3";
+  }
+}

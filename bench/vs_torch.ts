@@ -65,7 +65,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
 import { hugePageSummary } from "../lib/runtime/huge_pages.ts";
-import { cpuInfo } from "./machine.ts";
+import { cpuInfo, torchPython } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { readLines } from "../lib/runtime/lines.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
@@ -307,7 +307,7 @@ class TorchPeer {
    * epoch took torch 27–34 s instead of 2 s on 2 threads while other processes loaded the machine.
    */
   static async start(threads: number): Promise<TorchPeer | string> {
-    const python = pythonCommand();
+    const python = torchPython();
     const ompWaitPolicy = Deno.env.get("OMP_WAIT_POLICY") ?? "PASSIVE";
     let child: Deno.ChildProcess;
     try {
@@ -357,17 +357,6 @@ class TorchPeer {
   async close(): Promise<void> {
     await this.#writer.close();
     await this.#child.status;
-  }
-}
-
-function pythonCommand(): string {
-  const forced = Deno.env.get("COURSE_TORCH_PYTHON");
-  if (forced) return forced;
-  try {
-    Deno.statSync("/usr/bin/python3");
-    return "/usr/bin/python3";
-  } catch {
-    return "python3";
   }
 }
 

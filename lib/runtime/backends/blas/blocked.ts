@@ -4,12 +4,15 @@
  * `lib/nn/blocked.ts`). A blocked activation is an ordinary float32 tensor [N, ⌈C/b⌉, H, W, b]:
  * channel c of pixel (n, h, w) sits at [n, ⌊c/b⌋, h, w, c mod b], and the padding channels
  * (c ≥ C) are zero. With oneDNN, the convolutions run its blocked primitives on these arrays
- * as they are and the conversions are oneDNN reorders; cases oneDNN does not take (tiny arrays,
- * no oneDNN) run the NHWC im2col + sgemm path between conversion loops written here.
+ * as they are, adding the bias and applying ReLU in the primitive's post-ops as each value is
+ * stored (bit for bit the loop's float32 sum and ReLU; used only where the input, the filter
+ * and the bias hold no NaN or ±∞, since oneDNN's ReLU turns NaN into 0 where the loop keeps it),
+ * and the conversions are oneDNN reorders; cases oneDNN does not take (tiny arrays, no oneDNN)
+ * run the NHWC im2col + sgemm path between conversion loops written here.
  *
  * @module
  */
-import type { KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import type { DataId, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { KERNEL_NAMES } from "../kernel_names.ts";
 import { convInfo, dnnlGeometryOf, geometryOf } from "./conv.ts";
 import { convBackpropInput, convForward } from "./conv_math.ts";
@@ -17,6 +20,7 @@ import {
   type ChainSide,
   dnnlChainedConvBackpropInput,
   dnnlChainedConvForward,
+  dnnlPostOps,
   dnnlReorderActivation,
 } from "./dnnl_conv.ts";
 import { reluBackpropInto } from "./elementwise.ts";
@@ -98,6 +102,31 @@ function addBiasReluBlocked(values: Float32Array, bias: Float32Array, s: Blocked
       }
     }
   }
+}
+
+/** Whether every value is finite (no NaN, no ±∞). */
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Outputs of the fused convolution below: ReLU'd by oneDNN, so without NaN (±∞ only by
+ * overflowing float32 from finite inputs), and taken as finite inputs by the next layer
+ * without a scan.
+ */
+const fusedOutputs = new WeakSet<DataId>();
+
+/** Filters and biases known finite or not, by tensor (a network's weights are used often). */
+const finiteWeights = new WeakMap<DataId, boolean>();
+
+function finiteTensor(t: TensorInfo, v: Float32Array): boolean {
+  let known = finiteWeights.get(t.dataId);
+  if (known === undefined) finiteWeights.set(t.dataId, known = allFinite(v));
+  return known;
 }
 
 /** Convert an activation between NHWC and blocks: oneDNN's reorder, else the loops above. */
@@ -218,6 +247,29 @@ function blockedConvBiasRelu({ inputs, backend, attrs }: KernelArgs): TensorInfo
     block,
   };
   const take = (n: number) => backend.pool.take(n);
+  // Bias and ReLU as oneDNN's post-ops, where nothing is NaN or infinite: its ReLU would turn a
+  // NaN into 0, where the loop keeps it (so that a NaN image gives a NaN loss, not a quiet one).
+  const fuse = backend.dnnl !== undefined && dnnlPostOps.biasRelu && finiteTensor(filter, wv) &&
+    finiteTensor(bias, bv) && (fusedOutputs.has(x.dataId) || allFinite(xv));
+  const fused = fuse &&
+    dnnlChainedConvForward(
+      backend.dnnl!,
+      xv,
+      inBlocked ? "blocked" : "nhwc",
+      wv,
+      dnnlGeometryOf(info),
+      info.outChannels,
+      block,
+      take,
+      filter.dataId,
+      (id) => backend.data.has(id),
+      bv,
+    );
+  if (fused) {
+    const result = output(backend, tensorShape(out), fused);
+    fusedOutputs.add(result.dataId);
+    return result;
+  }
   let y = backend.dnnl &&
     dnnlChainedConvForward(
       backend.dnnl,

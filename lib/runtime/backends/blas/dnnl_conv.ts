@@ -48,9 +48,19 @@ export interface DnnlGeometry extends PatchGeometry {
   padRight: number;
 }
 
-/** Counts for tests and benchmarks: how often oneDNN ran, and which implementations. */
-export const dnnlStats: { calls: number; refused: number; reorders: number; impls: Set<string> } = {
+/**
+ * Counts for tests and benchmarks: how often oneDNN ran (`fusedCalls`: convolutions with bias
+ * and ReLU as post-ops), and which implementations.
+ */
+export const dnnlStats: {
+  calls: number;
+  fusedCalls: number;
+  refused: number;
+  reorders: number;
+  impls: Set<string>;
+} = {
   calls: 0,
+  fusedCalls: 0,
   refused: 0,
   reorders: 0,
   impls: new Set<string>(),
@@ -74,6 +84,13 @@ export type LayoutSetting = ActivationLayout | "chain" | "auto";
 export const dnnlConvLayout: { activations: LayoutSetting } = {
   activations: dnnlLayoutSetting(),
 };
+
+/**
+ * Whether chained convolutions add the bias and apply ReLU in oneDNN's post-ops (default) or in
+ * a separate loop, changeable at run time (A/B timings in `bench/ab_dnnl_layout.ts`, tests): the
+ * same numbers either way (see {@linkcode dnnlChainedConvForward}).
+ */
+export const dnnlPostOps: { biasRelu: boolean } = { biasRelu: true };
 
 /** oneDNN instruction sets whose convolutions are faster on blocked activations (see above). */
 const BLOCKED_ISAS = new Set(["sse41", "avx", "avx2", "avx2_vnni"]);
@@ -138,7 +155,10 @@ interface Entry {
   key: string;
   pd: Ptr;
   prim: Ptr;
-  /** Memory objects in the order of `args`: [activation in, weights, activation out]. */
+  /**
+   * Memory objects in the order of `args`: [activation in, weights, activation out], and for
+   * "fwd_bias_relu" the bias (the post-op's second input).
+   */
   mems: Ptr[];
   args: Uint8Array;
   /** Floats of the weights (or diff weights) in the primitive's layout. */
@@ -259,7 +279,11 @@ function runReorder(dnnl: Dnnl, r: Reorder, from: Float32Array, to: Float32Array
   dnnlStats.reorders++;
 }
 
-type Kind = "fwd" | "bwd_data" | "bwd_weights";
+/**
+ * A primitive's kind: a convolution forward, the same with the bias added and ReLU applied by
+ * oneDNN's post-ops as the result is stored ("fwd_bias_relu"), or one of the two gradients.
+ */
+type Kind = "fwd" | "fwd_bias_relu" | "bwd_data" | "bwd_weights";
 
 function keyOf(
   kind: Kind,
@@ -328,16 +352,44 @@ function descs(
   };
 }
 
-function createPd(dnnl: Dnnl, opDesc: Uint8Array, hint: Ptr): Ptr {
+function createPd(dnnl: Dnnl, opDesc: Uint8Array, hint: Ptr, attr: Ptr = null): Ptr {
   const out = new BigUint64Array(1);
   check(
-    dnnl.api.dnnl_primitive_desc_create(out, opDesc, null, dnnl.engine, hint),
+    dnnl.api.dnnl_primitive_desc_create(out, opDesc, attr, dnnl.engine, hint),
     "dnnl_primitive_desc_create",
   );
   return readPointer(out);
 }
 
-function forwardPd(dnnl: Dnnl, d: Descs): Ptr {
+/**
+ * Attributes with two post-ops, applied to each output value as it is stored: + bias[c] (a
+ * binary add of the [1, C, 1, 1] bias), then ReLU. The caller destroys them.
+ */
+function biasReluAttr(dnnl: Dnnl, outChannels: number): Ptr {
+  const api = dnnl.api;
+  const out = new BigUint64Array(1);
+  check(api.dnnl_post_ops_create(out), "dnnl_post_ops_create");
+  const postOps = readPointer(out);
+  try {
+    const biasMd = memoryDesc(dnnl, [1, outChannels, 1, 1], DNNL.tagAbcd);
+    check(
+      api.dnnl_post_ops_append_binary(postOps, DNNL.binaryAdd, biasMd),
+      "dnnl_post_ops_append_binary",
+    );
+    check(
+      api.dnnl_post_ops_append_eltwise(postOps, 1, DNNL.eltwiseRelu, 0, 0),
+      "dnnl_post_ops_append_eltwise",
+    );
+    check(api.dnnl_primitive_attr_create(out), "dnnl_primitive_attr_create");
+    const attr = readPointer(out);
+    check(api.dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
+    return attr;
+  } finally {
+    api.dnnl_post_ops_destroy(postOps); // the attributes keep their own copy
+  }
+}
+
+function forwardPd(dnnl: Dnnl, d: Descs, attr: Ptr = null): Ptr {
   const cd = new Uint8Array(DNNL_SIZES.convolutionDesc);
   check(
     dnnl.api.dnnl_dilated_convolution_forward_desc_init(
@@ -355,7 +407,7 @@ function forwardPd(dnnl: Dnnl, d: Descs): Ptr {
     ),
     "dnnl_dilated_convolution_forward_desc_init",
   );
-  return createPd(dnnl, cd, null);
+  return createPd(dnnl, cd, null, attr);
 }
 
 /** Build the primitive of `kind`, or throw if oneDNN refuses it (or offers only a slow one). */
@@ -368,10 +420,17 @@ function build(
 ): Entry {
   const d = descs(dnnl, g, outChannels, layout);
   const api = dnnl.api;
-  const fwd = forwardPd(dnnl, d);
-  let pd: Ptr = fwd;
+  const attr = kind === "fwd_bias_relu" ? biasReluAttr(dnnl, outChannels) : null;
+  let fwd: Ptr;
   try {
-    if (kind !== "fwd") {
+    fwd = forwardPd(dnnl, d, attr);
+  } finally {
+    if (attr) api.dnnl_primitive_attr_destroy(attr);
+  }
+  let pd: Ptr = fwd;
+  const forward = kind === "fwd" || kind === "fwd_bias_relu";
+  try {
+    if (!forward) {
       const cd = new Uint8Array(DNNL_SIZES.convolutionDesc);
       if (kind === "bwd_data") {
         check(
@@ -415,9 +474,19 @@ function build(
     api.dnnl_primitive_desc_destroy(pd);
     throw new Error(`only the reference implementation (${impl})`);
   }
+  if (kind === "fwd_bias_relu") {
+    // The post-ops must not change which kernel runs (another kernel may sum in another order).
+    const plainPd = forwardPd(dnnl, d);
+    const plainImpl = implName(dnnl, plainPd);
+    api.dnnl_primitive_desc_destroy(plainPd);
+    if (plainImpl !== impl) {
+      api.dnnl_primitive_desc_destroy(pd);
+      throw new Error(`post-ops change the kernel (${plainImpl} → ${impl})`);
+    }
+  }
   dnnlStats.impls.add(`${kind}:${impl}`);
   const q = (what: number): Ptr => api.dnnl_primitive_desc_query_md(pd, what, 0);
-  const [inQ, wQ, outQ, argIn, argW, argOut] = kind === "fwd"
+  const [inQ, wQ, outQ, argIn, argW, argOut] = forward
     ? [
       DNNL.querySrcMd,
       DNNL.queryWeightsMd,
@@ -446,13 +515,18 @@ function build(
   // For backward weights the "weights" slot holds dy and the output is dW.
   const weightsMd = kind === "bwd_weights" ? q(outQ) : q(wQ);
   const mems = [createMemory(dnnl, q(inQ)), createMemory(dnnl, q(wQ)), createMemory(dnnl, q(outQ))];
+  const args: [number, Ptr][] = [[argIn, mems[0]], [argW, mems[1]], [argOut, mems[2]]];
+  if (kind === "fwd_bias_relu") {
+    mems.push(createMemory(dnnl, ptrOf(memoryDesc(dnnl, [1, outChannels, 1, 1], DNNL.tagAbcd))));
+    args.push([DNNL.argPostOp0Src1, mems[3]]);
+  }
   const prim = createPrimitive(dnnl, pd);
   const plain = ptrOf(d.weightsPlain);
   const same = api.dnnl_memory_desc_equal(weightsMd, plain) === 1;
   const weightFloats = Number(api.dnnl_memory_desc_get_size(weightsMd)) / 4;
   // NHWC descriptions of the activation slots (bwd_weights: x and dy in, dW out).
   const src = ptrOf(d.srcPlain), dst = ptrOf(d.dstPlain);
-  const plainOf: (Ptr | undefined)[] = kind === "fwd"
+  const plainOf: (Ptr | undefined)[] = forward
     ? [src, undefined, dst]
     : kind === "bwd_data"
     ? [dst, undefined, src]
@@ -472,11 +546,11 @@ function build(
     pd,
     prim,
     mems,
-    args: execArgs([[argIn, mems[0]], [argW, mems[1]], [argOut, mems[2]]]),
+    args: execArgs(args),
     weightFloats,
     activations,
     slotMds: kind === "bwd_weights" ? [] : [q(inQ), undefined, q(outQ)],
-    slotDims: kind === "fwd"
+    slotDims: forward
       ? [srcDims, undefined, dstDims]
       : kind === "bwd_data"
       ? [dstDims, undefined, srcDims]
@@ -555,7 +629,8 @@ function weightsFor(
 
 /**
  * Run a primitive on (a, b) into c, all in tfjs's layouts; activations the primitive wants in
- * another layout are reordered into shared buffers first (and its output back into c).
+ * another layout are reordered into shared buffers first (and its output back into c). `bias`
+ * is the post-ops' bias of a "fwd_bias_relu" primitive.
  */
 function run(
   dnnl: Dnnl,
@@ -564,6 +639,7 @@ function run(
   b: Float32Array,
   c: Float32Array,
   reorders: (ActivationReorder | undefined)[] = entry.activations,
+  bias?: Float32Array,
 ): void {
   const api = dnnl.api;
   const handles = [a, b, c];
@@ -579,12 +655,29 @@ function run(
       "dnnl_memory_set_data_handle",
     );
   }
-  check(api.dnnl_primitive_execute(entry.prim, dnnl.stream, 3, entry.args), "convolution execute");
+  if (entry.mems.length > 3) {
+    if (!bias) throw new Error("a convolution with post-ops was run without its bias");
+    // A copy off V8's heap: a small typed array may live where the garbage collector moves it.
+    if (biasScratch.length < bias.length) biasScratch = new Float32Array(bias.length);
+    biasScratch.set(bias);
+    check(
+      api.dnnl_memory_set_data_handle(entry.mems[3], biasScratch),
+      "dnnl_memory_set_data_handle",
+    );
+  }
+  check(
+    api.dnnl_primitive_execute(entry.prim, dnnl.stream, entry.mems.length, entry.args),
+    "convolution execute",
+  );
   api.dnnl_stream_wait(dnnl.stream);
   dnnlStats.calls++;
+  if (bias) dnnlStats.fusedCalls++;
   const out = reorders[2];
   if (out) runReorder(dnnl, out.reorder, handles[2], c);
 }
+
+/** The bias of the post-ops, copied (see {@linkcode run}); calls are serial. */
+let biasScratch = new Float32Array(MIN_FLOATS * 16);
 
 function large(...arrays: Float32Array[]): boolean {
   return arrays.every((a) => a.length >= MIN_FLOATS);
@@ -707,8 +800,11 @@ function chainReorders(
 /**
  * A chained convolution: y = conv(x, w) into a new blocked array (N×⌈Cout/b⌉×outH×outW×b),
  * x given NHWC (a network's input) or blocked, by the blocked primitive of "blocked" single
- * calls (the same numbers). Returns `undefined` when oneDNN does not take the case; see
- * {@linkcode dnnlConvForward} for `filterId` and `alive`.
+ * calls (the same numbers). With `bias` (Cout values, Cout a multiple of the block), y =
+ * ReLU(conv(x, w) + bias) by oneDNN's post-ops as each value is stored: bit for bit the sum
+ * rounded to float32 and then ReLU, as the separate loop computes them, except that ReLU turns
+ * NaN into 0 (the caller sends only inputs without NaN). Returns `undefined` when oneDNN does
+ * not take the case; see {@linkcode dnnlConvForward} for `filterId` and `alive`.
  */
 export function dnnlChainedConvForward(
   dnnl: Dnnl,
@@ -721,15 +817,17 @@ export function dnnlChainedConvForward(
   take: (n: number) => Float32Array,
   filterId: DataId | undefined,
   alive: (id: DataId) => boolean,
+  bias?: Float32Array,
 ): Float32Array | undefined {
   if (block !== 8 && block !== 16) return undefined; // no oneDNN format for it
   const n = blockedFloats(g.batch, outChannels, g.outH, g.outW, block);
   if (!large(x, w) || n < MIN_FLOATS) return undefined;
-  const entry = entryOf(dnnl, "fwd", g, outChannels, "blocked");
+  if (bias && (bias.length !== outChannels || outChannels % block !== 0)) return undefined;
+  const entry = entryOf(dnnl, bias ? "fwd_bias_relu" : "fwd", g, outChannels, "blocked");
   if (!entry) return undefined;
   const reorders = chainReorders(dnnl, entry, [inSide, "blocked"], block);
   const out = take(n);
-  run(dnnl, entry, x, weightsFor(dnnl, entry, w, filterId, alive, ""), out, reorders);
+  run(dnnl, entry, x, weightsFor(dnnl, entry, w, filterId, alive, ""), out, reorders, bias);
   return out;
 }
 

@@ -104,6 +104,16 @@ const SYMBOLS = {
   dnnl_memory_set_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_post_ops_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_post_ops_append_binary: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
+  dnnl_post_ops_append_eltwise: {
+    parameters: ["pointer", "f32", "i32", "f32", "f32"],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const OMP_SYMBOLS = {
@@ -127,6 +137,8 @@ export const DNNL = {
   streamDefault: 1,
   f32: 3,
   tagAny: 1,
+  /** `dnnl_abcd`: plain N×C×H×W. */
+  tagAbcd: 5,
   tagNhwc: 20,
   tagHwio: 30,
   /** `dnnl_aBcd16b` (nChw16c): channels in blocks of 16. */
@@ -145,6 +157,12 @@ export const DNNL = {
   argDiffWeights: 161,
   argFrom: 1,
   argTo: 17,
+  /** `dnnl_binary_add`. */
+  binaryAdd: 0x1fff0,
+  /** `dnnl_eltwise_relu`. */
+  eltwiseRelu: 0x1f,
+  /** `DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1`: the first post-op's second input. */
+  argPostOp0Src1: 16384 | 2,
   queryImplInfoStr: 8,
   querySrcMd: 129,
   queryDiffSrcMd: 130,
