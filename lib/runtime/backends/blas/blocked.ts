@@ -247,30 +247,9 @@ function blockedConvBiasRelu({ inputs, backend, attrs }: KernelArgs): TensorInfo
     block,
   };
   const take = (n: number) => backend.pool.take(n);
-  // Bias and ReLU as oneDNN's post-ops, where nothing is NaN or infinite: its ReLU would turn a
-  // NaN into 0, where the loop keeps it (so that a NaN image gives a NaN loss, not a quiet one).
-  const fuse = backend.dnnl !== undefined && dnnlPostOps.biasRelu && finiteTensor(filter, wv) &&
-    finiteTensor(bias, bv) && (fusedOutputs.has(x.dataId) || allFinite(xv));
-  const fused = fuse &&
-    dnnlChainedConvForward(
-      backend.dnnl!,
-      xv,
-      inBlocked ? "blocked" : "nhwc",
-      wv,
-      dnnlGeometryOf(info),
-      info.outChannels,
-      block,
-      take,
-      filter.dataId,
-      (id) => backend.data.has(id),
-      bv,
-    );
-  if (fused) {
-    const result = output(backend, tensorShape(out), fused);
-    fusedOutputs.add(result.dataId);
-    return result;
-  }
-  let y = backend.dnnl &&
+  /** The oneDNN convolution, with the bias and ReLU as post-ops when `postOpsBias` is given. */
+  const onednn = (postOpsBias?: Float32Array) =>
+    backend.dnnl &&
     dnnlChainedConvForward(
       backend.dnnl,
       xv,
@@ -282,7 +261,19 @@ function blockedConvBiasRelu({ inputs, backend, attrs }: KernelArgs): TensorInfo
       take,
       filter.dataId,
       (id) => backend.data.has(id),
+      postOpsBias,
     );
+  // Bias and ReLU as oneDNN's post-ops, where nothing is NaN or infinite: its ReLU would turn a
+  // NaN into 0, where the loop keeps it (so that a NaN image gives a NaN loss, not a quiet one).
+  const fuse = backend.dnnl !== undefined && dnnlPostOps.biasRelu && finiteTensor(filter, wv) &&
+    finiteTensor(bias, bv) && (fusedOutputs.has(x.dataId) || allFinite(xv));
+  const fused = fuse && onednn(bv);
+  if (fused) {
+    const result = output(backend, tensorShape(out), fused);
+    fusedOutputs.add(result.dataId);
+    return result;
+  }
+  let y = onednn();
   if (!y) {
     const inShape: BlockedShape = {
       batch: info.batchSize,
