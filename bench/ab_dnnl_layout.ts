@@ -9,8 +9,8 @@
  * keeps the comparison fair on a busy machine. `ONEDNN_MAX_CPU_ISA=AVX2` shows what an AVX2-only
  * CPU does. At the end, the largest differences of the VGG step's input gradient between layouts.
  *
- * `chain-unfused` is the chain with the bias and ReLU in a separate loop instead of oneDNN's
- * post-ops (`dnnlPostOps`).
+ * `chain-unfused` is the chain with the bias, the ReLU and its gradient in loops instead of
+ * oneDNN's post-ops and ReLU gradient (`dnnlPostOps`).
  *
  * Usage: `deno run -A bench/ab_dnnl_layout.ts [--rounds N]
  * [--layouts nhwc,blocked,chain,chain-unfused] [--only b_conv,c_vgg_step,e_style_grad]`.
@@ -46,7 +46,7 @@ const LAYOUTS = (option("--layouts") ?? "nhwc,blocked,chain").split(",") as Vari
 /** Set the layout (and the post-ops) of `variant`. */
 function use(variant: Variant): void {
   dnnlConvLayout.activations = variant === "chain-unfused" ? "chain" : variant;
-  dnnlPostOps.biasRelu = variant !== "chain-unfused";
+  dnnlPostOps.biasRelu = dnnlPostOps.reluGradient = variant !== "chain-unfused";
 }
 const ONLY = option("--only")?.split(",");
 

@@ -58,11 +58,6 @@ function withLayout<T>(layout: LayoutSetting, f: () => T): T {
   }
 }
 
-/** Convolutions run so far with bias and ReLU in oneDNN's post-ops. */
-function fusedCalls(): number {
-  return dnnlStats.fusedCalls;
-}
-
 /** The values of `t` as a plain array, `t` disposed. */
 function take(t: tf.Tensor): Float32Array {
   const values = Float32Array.from(t.dataSync() as Float32Array);
@@ -248,13 +243,17 @@ Deno.test({
     const layers: Vgg19Layer[] = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1"];
     const weights = tapWeights(vgg, x, layers, rng);
     const reference = featuresAndGradient(vgg, x, layers, "blocked", weights);
-    const fusedBefore = fusedCalls();
+    const [fusedBefore, masksBefore] = [dnnlStats.fusedCalls, dnnlStats.reluGradients];
     const chain = featuresAndGradient(vgg, x, layers, "chain", weights);
     assertSameBits(chain, reference, [...layers, "dx"]);
     // At AVX2 the chain's convolutions add the bias and apply ReLU in oneDNN's post-ops (all 13
-    // layers, twice: the maps, then the gradient's forward pass); elsewhere only where the
-    // post-ops keep oneDNN's kernel (not checked on an AVX-512 machine).
-    if (isa === "avx2") assertEquals(fusedCalls() - fusedBefore, 2 * 13, "fused convolutions");
+    // layers, twice: the maps, then the gradient's forward pass) and take the ReLU's gradient by
+    // oneDNN (13 layers); elsewhere only where the post-ops keep oneDNN's kernel (not checked on
+    // an AVX-512 machine).
+    if (isa === "avx2") {
+      assertEquals(dnnlStats.fusedCalls - fusedBefore, 2 * 13, "fused convolutions");
+      assertEquals(dnnlStats.reluGradients - masksBefore, 13, "oneDNN ReLU gradients");
+    }
     tf.dispose([x, ...weights]);
     vgg.dispose();
   },

@@ -21,6 +21,7 @@ import {
   dnnlChainedConvBackpropInput,
   dnnlChainedConvForward,
   dnnlPostOps,
+  dnnlReluBackprop,
   dnnlReorderActivation,
 } from "./dnnl_conv.ts";
 import { reluBackpropInto } from "./elementwise.ts";
@@ -307,7 +308,10 @@ function blockedConvBiasReluBackprop({ inputs, backend, attrs }: KernelArgs): Te
   const wv = values(backend, filter, what);
   if (maskedScratch.length < dyv.length) maskedScratch = new Float32Array(dyv.length);
   const masked = maskedScratch.subarray(0, dyv.length);
-  reluBackpropInto(dyv, yv, masked);
+  // y from the post-op ReLU holds no NaN: then oneDNN's ReLU gradient gives the loop's bits.
+  const onednnMask = backend.dnnl !== undefined && dnnlPostOps.reluGradient &&
+    fusedOutputs.has(y.dataId) && dnnlReluBackprop(backend.dnnl, dyv, yv, masked);
+  if (!onednnMask) reluBackpropInto(dyv, yv, masked);
   const block = outShape.block;
   const take = (n: number) => backend.pool.take(n);
   const inShape: BlockedShape = {

@@ -50,17 +50,19 @@ export interface DnnlGeometry extends PatchGeometry {
 
 /**
  * Counts for tests and benchmarks: how often oneDNN ran (`fusedCalls`: convolutions with bias
- * and ReLU as post-ops), and which implementations.
+ * and ReLU as post-ops; `reluGradients`: ReLU gradients), and which implementations.
  */
 export const dnnlStats: {
   calls: number;
   fusedCalls: number;
+  reluGradients: number;
   refused: number;
   reorders: number;
   impls: Set<string>;
 } = {
   calls: 0,
   fusedCalls: 0,
+  reluGradients: 0,
   refused: 0,
   reorders: 0,
   impls: new Set<string>(),
@@ -86,11 +88,15 @@ export const dnnlConvLayout: { activations: LayoutSetting } = {
 };
 
 /**
- * Whether chained convolutions add the bias and apply ReLU in oneDNN's post-ops (default) or in
- * a separate loop, changeable at run time (A/B timings in `bench/ab_dnnl_layout.ts`, tests): the
- * same numbers either way (see {@linkcode dnnlChainedConvForward}).
+ * Whether chained convolutions add the bias and apply ReLU in oneDNN's post-ops (`biasRelu`) and
+ * take the ReLU's gradient by oneDNN (`reluGradient`, on the post-ops' outputs), both by default,
+ * or in loops, changeable at run time (A/B timings in `bench/ab_dnnl_layout.ts`, tests): the same
+ * numbers either way (see {@linkcode dnnlChainedConvForward}, {@linkcode dnnlReluBackprop}).
  */
-export const dnnlPostOps: { biasRelu: boolean } = { biasRelu: true };
+export const dnnlPostOps: { biasRelu: boolean; reluGradient: boolean } = {
+  biasRelu: true,
+  reluGradient: true,
+};
 
 /** oneDNN instruction sets whose convolutions are faster on blocked activations (see above). */
 const BLOCKED_ISAS = new Set(["sse41", "avx", "avx2", "avx2_vnni"]);
@@ -858,6 +864,79 @@ export function dnnlChainedConvBackpropInput(
   const out = take(n);
   run(dnnl, entry, dy, weightsFor(dnnl, entry, w, filterId, alive, ""), out, reorders);
   return out;
+}
+
+/** ReLU-gradient primitives by length, with their memory objects (y, dy, dx). */
+const reluGradients = new Map<number, { prim: Ptr; mems: Ptr[]; args: Uint8Array } | null>();
+
+function buildReluGradient(dnnl: Dnnl, n: number) {
+  const api = dnnl.api;
+  const md = memoryDesc(dnnl, [n], DNNL.tagA);
+  const fd = new Uint8Array(DNNL_SIZES.eltwiseDesc);
+  check(
+    api.dnnl_eltwise_forward_desc_init(fd, DNNL.forwardTraining, DNNL.eltwiseReluUseDst, md, 0, 0),
+    "dnnl_eltwise_forward_desc_init",
+  );
+  const hint = createPd(dnnl, fd, null);
+  const bd = new Uint8Array(DNNL_SIZES.eltwiseDesc);
+  let pd: Ptr;
+  try {
+    check(
+      api.dnnl_eltwise_backward_desc_init(bd, DNNL.eltwiseReluUseDst, md, md, 0, 0),
+      "dnnl_eltwise_backward_desc_init",
+    );
+    pd = createPd(dnnl, bd, hint);
+  } finally {
+    api.dnnl_primitive_desc_destroy(hint);
+  }
+  const impl = implName(dnnl, pd);
+  if (impl.startsWith("ref")) {
+    api.dnnl_primitive_desc_destroy(pd);
+    throw new Error(`only the reference implementation (${impl})`);
+  }
+  dnnlStats.impls.add(`relu_bwd:${impl}`);
+  const mems = [0, 1, 2].map(() => createMemory(dnnl, ptrOf(md)));
+  const prim = createPrimitive(dnnl, pd);
+  api.dnnl_primitive_desc_destroy(pd);
+  const args = execArgs([[DNNL.argDst, mems[0]], [DNNL.argDiffDst, mems[1]], [
+    DNNL.argDiffSrc,
+    mems[2],
+  ]]);
+  return { prim, mems, args };
+}
+
+/**
+ * out = dy ⊙ [y > 0] elementwise by oneDNN's ReLU gradient (on all threads), where y holds no
+ * NaN: bit for bit `reluBackpropInto`'s loop then (both give dy·0, a signed zero or NaN, where
+ * y ≤ 0); where y is NaN the loop gives NaN and oneDNN dy·0, so the caller sends only outputs
+ * of the post-op ReLU. Returns false (nothing written) when oneDNN does not take the case.
+ */
+export function dnnlReluBackprop(
+  dnnl: Dnnl,
+  dy: Float32Array,
+  y: Float32Array,
+  out: Float32Array,
+): boolean {
+  const n = dy.length;
+  if (n < MIN_FLOATS || y.length !== n || out.length !== n) return false;
+  let entry = reluGradients.get(n);
+  if (entry === undefined) {
+    try {
+      entry = buildReluGradient(dnnl, n);
+    } catch {
+      entry = null;
+    }
+    reluGradients.set(n, entry);
+  }
+  if (!entry) return false;
+  const api = dnnl.api;
+  [y, dy, out].forEach((values, slot) =>
+    check(api.dnnl_memory_set_data_handle(entry.mems[slot], values), "dnnl_memory_set_data_handle")
+  );
+  check(api.dnnl_primitive_execute(entry.prim, dnnl.stream, 3, entry.args), "eltwise execute");
+  api.dnnl_stream_wait(dnnl.stream);
+  dnnlStats.reluGradients++;
+  return true;
 }
 
 const activationReorders = new Map<string, Reorder | null>();

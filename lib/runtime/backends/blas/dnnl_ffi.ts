@@ -104,6 +104,14 @@ const SYMBOLS = {
   dnnl_memory_set_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
   dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
@@ -126,6 +134,8 @@ export const DNNL_SIZES = {
   memoryDesc: 696,
   /** `sizeof(dnnl_convolution_desc_t)`. */
   convolutionDesc: 5976,
+  /** `sizeof(dnnl_eltwise_desc_t)`. */
+  eltwiseDesc: 1416,
   /** `sizeof(dnnl_exec_arg_t)` (an int, padding, a pointer). */
   execArg: 16,
 } as const;
@@ -137,6 +147,8 @@ export const DNNL = {
   streamDefault: 1,
   f32: 3,
   tagAny: 1,
+  /** `dnnl_a`: a plain vector. */
+  tagA: 2,
   /** `dnnl_abcd`: plain N×C×H×W. */
   tagAbcd: 5,
   tagNhwc: 20,
@@ -161,6 +173,8 @@ export const DNNL = {
   binaryAdd: 0x1fff0,
   /** `dnnl_eltwise_relu`. */
   eltwiseRelu: 0x1f,
+  /** `dnnl_eltwise_relu_use_dst_for_bwd`: ReLU whose gradient reads its output. */
+  eltwiseReluUseDst: 0x100,
   /** `DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1`: the first post-op's second input. */
   argPostOp0Src1: 16384 | 2,
   queryImplInfoStr: 8,
