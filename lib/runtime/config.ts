@@ -275,7 +275,8 @@ export function mnistDirSetting(): string | undefined {
  * The activation layout of oneDNN's convolutions, from `COURSE_DNNL_LAYOUT`: `nhwc`, `blocked`
  * (nChw8c/nChw16c, reordered at each call), `chain` (blocked, and kept blocked from layer to layer
  * through a frozen network such as VGG19, reordered only at its input and at the requested maps)
- * or `auto` (default: the chain up to AVX2, NHWC with AVX-512, where each was measured faster).
+ * or `auto` (default: a frozen network chained at every instruction set, single calls blocked up to
+ * AVX2 and NHWC with AVX-512, where each was measured faster).
  *
  * @example
  * ```ts

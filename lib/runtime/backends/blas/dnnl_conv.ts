@@ -6,12 +6,14 @@
  * kept while the tensor lives. Activations are NHWC (tfjs's layout) at the kernels' boundaries;
  * in the "blocked" layout oneDNN picks their layout too (nChw8c with AVX2, nChw16c with AVX-512)
  * and they are reordered into it and back at each call, in the "nhwc" layout the primitives run
- * on NHWC itself (no copies). The default ("auto") is the chain (below) where oneDNN's
- * instruction set is AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3
- * convolution with its gradients, reorders included, the chain saves VGG19's per-layer reorders
- * on top (measured on a real AVX2-only Zen 3), and all three layouts give bit-for-bit the same
- * numbers there — and NHWC with AVX-512, where blocked convolutions are no faster and their
- * numbers differ in the last bits (README, "oneDNN's activation formats", has the measurements).
+ * on NHWC itself (no copies). The default ("auto") chains a frozen network's blocked activations
+ * (below) at every instruction set, and runs single calls blocked where oneDNN's instruction set
+ * is AVX2 or older — blocked convolutions are 2× faster there for a 64→64 3×3 convolution with its
+ * gradients, reorders included, and all three layouts give bit-for-bit the same numbers there —
+ * and NHWC with AVX-512, where a single blocked call is no faster and its numbers differ from
+ * NHWC's in the last bits. The chain with its post-ops took 0.91–0.98 of blocked's time for a
+ * VGG19 step on a real AVX2-only Zen 3, and 0.82–0.89 of NHWC's on an AVX-512 Zen 5 (README,
+ * "oneDNN's activation formats", has the measurements).
  * Primitives are made once per shape and layout. Every function returns `undefined` when oneDNN
  * cannot take the case (the caller then runs the im2col + sgemm path).
  *
@@ -98,38 +100,31 @@ export const dnnlPostOps: { biasRelu: boolean; reluGradient: boolean } = {
   reluGradient: true,
 };
 
-/** oneDNN instruction sets whose convolutions are faster on blocked activations (see above). */
+/** oneDNN instruction sets whose single convolution calls are faster on blocked activations. */
 const BLOCKED_ISAS = new Set(["sse41", "avx", "avx2", "avx2_vnni"]);
 
 /**
- * The setting in force for oneDNN's instruction set `isa`: `dnnlConvLayout`, with "auto" resolved
- * (the chain up to AVX2, NHWC with AVX-512).
- */
-function resolvedLayout(isa: string): ActivationLayout | "chain" {
-  const setting = dnnlConvLayout.activations;
-  if (setting !== "auto") return setting;
-  return BLOCKED_ISAS.has(isa) ? "chain" : "nhwc";
-}
-
-/**
  * The layout single convolution calls use now: `dnnlConvLayout`, with "auto" resolved for `isa`
- * ("chain" runs single calls blocked).
+ * (blocked up to AVX2, NHWC with AVX-512; "chain" runs single calls blocked).
  */
 export function activationLayout(isa: string): ActivationLayout {
-  const layout = resolvedLayout(isa);
-  return layout === "chain" ? "blocked" : layout;
+  const setting = dnnlConvLayout.activations;
+  if (setting === "auto") return BLOCKED_ISAS.has(isa) ? "blocked" : "nhwc";
+  return setting === "chain" ? "blocked" : setting;
 }
 
 /**
  * The channel block of chained activations for oneDNN's instruction set `isa` (16 with AVX-512,
- * else 8, the blocks its convolutions choose), or `undefined` when the layout in force is not the
- * chain ("chain", or "auto" up to AVX2). On a real AVX2-only CPU (2-vCPU AMD EPYC Zen 3, quiet,
- * 2026-12-01) the chain took 0.91 and 0.98 of blocked's time for a VGG19 step at 256² and 0.95
- * and 0.95 for a style-loss evaluation, with the same bits; on a busy AVX-512 machine held to
- * AVX2 it had been no faster (README, "oneDNN's activation formats").
+ * else 8, the blocks its convolutions choose), or `undefined` when the setting in force does not
+ * chain ("chain" and "auto" do). Measured with the post-ops, quiet, medians of 7: on a real
+ * AVX2-only CPU (2-vCPU AMD EPYC Zen 3, 2026-12-01) the chain took 0.91 and 0.98 of blocked's time
+ * for a VGG19 step at 256² and 0.95 for a style-loss evaluation, with the same bits; on a 2-vCPU
+ * AVX-512 EPYC (Zen 5, 2026-12-01) 0.82 and 0.89 of NHWC's for the step, 0.89 and 0.88 for the
+ * evaluation (README, "oneDNN's activation formats").
  */
 export function chainBlock(isa: string): number | undefined {
-  if (resolvedLayout(isa) !== "chain") return undefined;
+  const setting = dnnlConvLayout.activations;
+  if (setting !== "chain" && setting !== "auto") return undefined;
   return isa.startsWith("avx512") ? 16 : 8;
 }
 
