@@ -76,7 +76,7 @@ for (const name of [values.photo, values.painting]) {
 const threads = Number(values.threads ?? navigator.hardwareConcurrency);
 if (!(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads: not a count`);
 Deno.env.set("COURSE_BLAS_THREADS", String(threads)); // the course's side, as torch's below
-console.log(`tfjs backend: ${await initBackend()}`);
+console.log(`tfjs backend: ${(await initBackend()).summary}`);
 
 const setup = await prepareGatysFigure(size);
 const photo = setup.images[values.photo as GatysImage];
