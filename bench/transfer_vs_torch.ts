@@ -41,7 +41,7 @@ import {
 import { VGG19_LAYERS, vggPreprocess } from "../lib/vision/vgg19.ts";
 import { resolveTargetSpec } from "../lib/vision/style_objective.ts";
 import { styleTransfer, whiteNoise } from "../lib/vision/style_transfer.ts";
-import { cpuInfo, torchPython } from "./machine.ts";
+import { cpuInfo, cpuName, torchPython } from "./machine.ts";
 
 /** One timed run of either side. */
 interface TransferRun {
@@ -238,7 +238,7 @@ await writeFileAtomic(
   JSON.stringify(
     {
       machine: {
-        cpu: cpu?.model,
+        cpu: cpu && cpuName(cpu),
         vector_extensions: cpu?.vectorExtensions,
         load: Deno.loadavg(),
       },

@@ -65,7 +65,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/runtime/backend.ts";
 import { dnnlIsa } from "../lib/runtime/backends/blas/backend.ts";
 import { hugePageSummary } from "../lib/runtime/huge_pages.ts";
-import { cpuInfo, torchPython } from "./machine.ts";
+import { cpuInfo, cpuName, torchPython } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { readLines } from "../lib/runtime/lines.ts";
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from "../lib/data/mnist.ts";
@@ -402,7 +402,7 @@ console.log(
 );
 const cpu = cpuInfo();
 const machine: BenchReport["machine"] = {
-  cpu: cpu?.model ?? "unknown",
+  cpu: cpu ? cpuName(cpu) : "unknown",
   vector_extensions: cpu?.vectorExtensions ?? [],
   onednn_isa: backend.name === "blas" ? dnnlIsa() ?? null : null,
   logical_cores: navigator.hardwareConcurrency,

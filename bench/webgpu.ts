@@ -32,7 +32,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
-import { cpuInfo } from "./machine.ts";
+import { cpuInfo, cpuName } from "./machine.ts";
 import { Random } from "../lib/runtime/random.ts";
 import { writeFileAtomic } from "../lib/runtime/files.ts";
 import {
@@ -166,7 +166,9 @@ if (adapter.software && !ARGS.software) {
 }
 const cpu = cpuInfo();
 console.log(`WebGPU adapter: ${where}${adapter.software ? ", software" : ""}`);
-console.log(`CPU: ${cpu?.model ?? "unknown"}; Deno ${Deno.version.deno}; tfjs ${tf.version.tfjs}`);
+console.log(
+  `CPU: ${cpu ? cpuName(cpu) : "unknown"}; Deno ${Deno.version.deno}; tfjs ${tf.version.tfjs}`,
+);
 
 const agreement: { name: string; outputs: number[]; ok: boolean }[] = [];
 if (PARTS.includes("agree")) {
@@ -221,7 +223,7 @@ await writeFileAtomic(
         description: adapter.description,
         software: adapter.software,
       },
-      cpu: cpu?.model ?? null,
+      cpu: cpu ? cpuName(cpu) : null,
       deno: Deno.version.deno,
       tfjs: tf.version.tfjs,
       rounds: ROUNDS,

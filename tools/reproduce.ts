@@ -58,7 +58,7 @@ export type { NotebookReport } from "./report.ts";
 import { needsDataLine, prepareExternalData } from "./reproduce_data.ts";
 import { FULL_MODE_TABLE, recordFullModeRun } from "./result_quotes.ts";
 import { type ResultsFile, resultsPath } from "../lib/runtime/results.ts";
-import { cpuInfo } from "../bench/machine.ts";
+import { cpuInfo, cpuName } from "../bench/machine.ts";
 import { closeKeptPage, drawFigure, staticPngStatus } from "../lib/viz/plot.ts";
 import { type FigureService, serveFigures } from "../lib/viz/figure_service.ts";
 
@@ -499,10 +499,10 @@ async function commitOfWorkTree(): Promise<string> {
   return changes === "" ? commit : `${commit}+changes`;
 }
 
-/** "2 × AMD EPYC (avx2 avx512f)": the cores, model and widest vector extensions. */
+/** "2 × AMD EPYC (family 26, model 2: Zen 5) (avx2 avx512f)": cores, CPU, widest vector extensions. */
 function machineLine(): string {
   const cpu = cpuInfo();
   const widest = cpu?.vectorExtensions.filter((f) => /^avx2$|^avx512f$|^amx/.test(f)) ?? [];
-  return `${navigator.hardwareConcurrency} × ${cpu?.model ?? "unknown CPU"}` +
+  return `${navigator.hardwareConcurrency} × ${cpu ? cpuName(cpu) : "unknown CPU"}` +
     (widest.length > 0 ? ` (${widest.join(" ")})` : "");
 }

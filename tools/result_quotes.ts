@@ -24,7 +24,7 @@ export interface FullModeEntry {
   recorded: string;
   /** The commit the run was made from (with `+changes` when the work tree differed). */
   commit: string;
-  /** The machine, e.g. "2 × AMD EPYC (avx512f)". */
+  /** The machine, e.g. "2 × AMD EPYC (family 26, model 2: Zen 5) (avx2 avx512f)". */
   machine: string;
   /** The notebook's run took this many seconds. */
   seconds: number;
