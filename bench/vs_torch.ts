@@ -46,9 +46,11 @@
  * two are timed in alternating blocks, workload by workload, so that both see the same machine
  * load (torch's OpenMP threads wait passively, see {@linkcode TorchPeer.start}). Prints a table
  * and writes `out/bench.json`: `{"machine", "workloads"}`, the machine (CPU model, vector
- * extensions, oneDNN's ISA, load) and a list of `{"name", "tfjs_s", "torch_s", "ratio", "backend",
- * "floor_s"}`, ratio = tfjs / torch. Without torch it
- * says "torch not installed" and reports tfjs alone (`torch_s` and `ratio` null).
+ * extensions, oneDNN's ISA, load) and a list of `{"name", "tfjs_s", "torch_s", "ratio",
+ * "paired_ratio", "round_ratios", "backend", "floor_s"}`: ratio = tfjs / torch of the medians over
+ * all runs, paired_ratio the median over rounds of each round's ratio (`bench/paired.ts`: on a
+ * machine whose speed drifts between rounds, the pairs are what the alternation is for). Without
+ * torch it says "torch not installed" and reports tfjs alone (the torch fields null).
  *
  * Run: `deno task bench` or `deno run -A bench/vs_torch.ts [--only a_matmul,b_conv]
  * [--threads N] [--rounds N] [--profile] [--floor] [--no-torch]`. Threads (default: the logical
@@ -77,6 +79,7 @@ import { heNormal } from "../lib/nn/initializers.ts";
 import { backpropModel, networkModel, sgdEpoch } from "../lib/nn/training.ts";
 import { SGD } from "../lib/optim/sgd.ts";
 import { gemmFlops, timeGemms, WORKLOAD_GEMMS } from "./sgemm_floor.ts";
+import { median, pairedRatio } from "./paired.ts";
 import {
   convGradientCase,
   randomStyleObjective,
@@ -100,6 +103,13 @@ export interface BenchRecord {
   torch_s: number | null;
   /** tfjs_s / torch_s (below 1: tfjs is faster), or null without torch. */
   ratio: number | null;
+  /**
+   * The paired ratio: the median over rounds of each round's tfjs median / torch median
+   * (`bench/paired.ts`), robust to a machine whose speed drifts between rounds; null without torch.
+   */
+  paired_ratio: number | null;
+  /** Each round's tfjs median / torch median, in order, or null without torch. */
+  round_ratios: number[] | null;
   /** The tfjs backend that ran. */
   backend: string;
   /** Median seconds of the workload's matrix products as raw sgemm calls (`--floor`), or null. */
@@ -360,12 +370,6 @@ class TorchPeer {
   }
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 async function timeTfjs(run: () => Promise<void>, runs: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -433,13 +437,15 @@ for (const workload of WORKLOADS) {
     dispose();
     continue;
   }
-  const tfjsTimes: number[] = [], torchTimes: number[] = [], floorTimes: number[] = [];
+  const tfjsRounds: number[][] = [], torchRounds: number[][] = [], floorTimes: number[] = [];
   const gemms = ARGS.floor && backend.name === "blas" ? WORKLOAD_GEMMS[workload.name] : undefined;
   for (let r = 0; r < rounds; r++) {
-    tfjsTimes.push(...await timeTfjs(run, workload.runs));
-    if (typeof peer !== "string") torchTimes.push(...await peer.time(workload.name, workload.runs));
+    tfjsRounds.push(await timeTfjs(run, workload.runs));
+    if (typeof peer !== "string") torchRounds.push(await peer.time(workload.name, workload.runs));
     if (gemms) floorTimes.push(timeGemms(gemms, workload.runs));
   }
+  const tfjsTimes = tfjsRounds.flat(), torchTimes = torchRounds.flat();
+  const paired = torchRounds.length ? pairedRatio(tfjsRounds, torchRounds) : null;
   const floorS = gemms ? median(floorTimes) : null;
   if (gemms) {
     const floor = median(floorTimes), flops = gemmFlops(gemms);
@@ -458,6 +464,8 @@ for (const workload of WORKLOADS) {
     tfjs_s: tfjsS,
     torch_s: torchS,
     ratio: torchS === null ? null : tfjsS / torchS,
+    paired_ratio: paired?.ratio ?? null,
+    round_ratios: paired?.roundRatios ?? null,
     backend: backend.name,
     floor_s: floorS,
   });
@@ -465,7 +473,10 @@ for (const workload of WORKLOADS) {
   console.log(
     `${r.name.padEnd(20)} tfjs ${r.tfjs_s.toFixed(4).padStart(8)} s   torch ${
       r.torch_s === null ? "       —" : r.torch_s.toFixed(4).padStart(8)
-    } s   ratio ${r.ratio === null ? "   —" : r.ratio.toFixed(2).padStart(5)}   ${r.backend}` +
+    } s   ratio ${r.ratio === null ? "   —" : r.ratio.toFixed(2).padStart(5)}   paired ${
+      r.paired_ratio === null ? "   —" : r.paired_ratio.toFixed(2).padStart(5)
+    }   ${r.backend}` +
+      (r.round_ratios ? `   (by round ${r.round_ratios.map((q) => q.toFixed(2)).join(" ")})` : "") +
       `   (tfjs runs ${tfjsTimes.map((t) => t.toFixed(3)).join(" ")}${
         torchTimes.length ? `; torch runs ${torchTimes.map((t) => t.toFixed(3)).join(" ")}` : ""
       })`,
@@ -473,14 +484,21 @@ for (const workload of WORKLOADS) {
 }
 if (typeof peer !== "string") await peer.close();
 
-console.log("\nworkload              tfjs median   torch median   ratio   backend");
+console.log("\nworkload              tfjs median   torch median   ratio   paired   backend");
 for (const r of records) {
+  const fixed = (q: number | null, width: number) =>
+    q === null ? "—".padStart(width) : q.toFixed(2).padStart(width);
   console.log(
     `${r.name.padEnd(21)} ${r.tfjs_s.toFixed(4).padStart(9)} s  ${
       r.torch_s === null ? "     —     " : `${r.torch_s.toFixed(4).padStart(9)} s`
-    }  ${r.ratio === null ? "   —  " : r.ratio.toFixed(2).padStart(6)}   ${r.backend}`,
+    }  ${fixed(r.ratio, 6)}   ${fixed(r.paired_ratio, 6)}   ${r.backend}`,
   );
 }
+console.log(
+  "ratio: the two medians over all runs; paired: the median over rounds of each round's ratio " +
+    "(the rounds alternate, so a machine that speeds up or slows down between rounds moves both " +
+    "sides of a pair together)",
+);
 await Deno.mkdir(new URL("../out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("../out/bench.json", import.meta.url),
