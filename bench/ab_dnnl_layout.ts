@@ -26,6 +26,7 @@ import {
   type LayoutSetting,
 } from "../lib/runtime/backends/blas/dnnl_conv.ts";
 import { Random } from "../lib/runtime/random.ts";
+import { median } from "./paired.ts";
 import {
   randomStyleObjective,
   randomVggBiases,
@@ -49,11 +50,6 @@ function use(variant: Variant): void {
   dnnlPostOps.biasRelu = dnnlPostOps.reluGradient = variant !== "chain-unfused";
 }
 const ONLY = option("--only")?.split(",");
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function time(f: () => tf.Tensor | tf.Tensor[]): number {
   const start = performance.now();

@@ -42,6 +42,7 @@ import { VGG19_LAYERS, vggPreprocess } from "../lib/vision/vgg19.ts";
 import { resolveTargetSpec } from "../lib/vision/style_objective.ts";
 import { styleTransfer, whiteNoise } from "../lib/vision/style_transfer.ts";
 import { cpuInfo, cpuName, torchPython } from "./machine.ts";
+import { median } from "./paired.ts";
 
 /** One timed run of either side. */
 interface TransferRun {
@@ -192,11 +193,6 @@ function show(run: TransferRun): void {
       (run.seconds / run.evaluations).toFixed(3)
     } s/evaluation  loss ${run.loss_start.toPrecision(4)} → ${run.loss.toPrecision(4)}`,
   );
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const folder = await Deno.makeTempDir({ prefix: "transfer_vs_torch_" });
