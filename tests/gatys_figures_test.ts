@@ -29,6 +29,10 @@ Deno.test("balancedContentWeight: α = (α/β)/10⁻³ · style pull / content p
     assertThrows(() => balancedContentWeight(1e-3, bad), Error, "must be positive");
   }
   assertThrows(() => balancedContentWeight(-1, pulls), Error, "α/β = -1");
+  // anchored elsewhere: equal pulls at the given α/β, and still ∝ α/β
+  assertAlmostEquals(balancedContentWeight(1e-4, pulls, 1e-4), 1e-7, 1e-20);
+  assertAlmostEquals(balancedContentWeight(1e-3, pulls, 1e-4), 1e-6, 1e-19);
+  assertThrows(() => balancedContentWeight(1e-3, pulls, 0), Error, "balanced at 0");
 });
 
 Deno.test("gatysGridStyle: a whole magnification to about the asked size, never below 1", () => {

@@ -58,14 +58,22 @@ export function startPulls(
 /** The paper's α/β at which content and style pull equally hard on the start. */
 export const BALANCED_RATIO = 1e-3;
 
-/** α (with β = 1) for one of the paper's α/β: (α/β) / 10⁻³ · ‖∇L_style(x₀)‖ / ‖∇L_content(x₀)‖. */
-export function balancedContentWeight(paperRatio: number, pulls: StartPulls): number {
-  if (!(paperRatio > 0) || !(pulls.content > 0) || !(pulls.style > 0)) {
+/**
+ * α (with β = 1) for one of the paper's α/β: (α/β) / (α/β)₀ · ‖∇L_style(x₀)‖ / ‖∇L_content(x₀)‖,
+ * so that at `balancedAt` = (α/β)₀ (default {@linkcode BALANCED_RATIO}) the two pulls are equal.
+ */
+export function balancedContentWeight(
+  paperRatio: number,
+  pulls: StartPulls,
+  balancedAt: number = BALANCED_RATIO,
+): number {
+  if (!(paperRatio > 0) || !(balancedAt > 0) || !(pulls.content > 0) || !(pulls.style > 0)) {
     throw new Error(
-      `balancedContentWeight: α/β and both pulls must be positive; got α/β = ${paperRatio}, ` +
-        `pulls ${pulls.content} (content) and ${pulls.style} (style)`,
+      `balancedContentWeight: α/β, the balanced α/β and both pulls must be positive; got ` +
+        `α/β = ${paperRatio}, balanced at ${balancedAt}, pulls ${pulls.content} (content) and ` +
+        `${pulls.style} (style)`,
     );
   }
-  return (paperRatio / BALANCED_RATIO) * (pulls.style / pulls.content);
+  return (paperRatio / balancedAt) * (pulls.style / pulls.content);
 }
 // @end-saved
